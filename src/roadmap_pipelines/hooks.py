@@ -1,0 +1,129 @@
+"""Project hooks: per-node timing with a run summary, and all-or-nothing outputs.
+
+``RunRollbackHooks`` makes a ``kedro run`` transactional for local file outputs: if any node
+fails, every output file the run had already (re)written is put back as it was before the run,
+so a bad input never leaves a mix of old and new results behind.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from kedro.framework.hooks import hook_impl
+from kedro.io import CatalogProtocol
+from kedro.pipeline import Node, Pipeline
+
+logger = logging.getLogger(__name__)
+
+
+class NodeTimingHooks:
+    """Log one line per node with its wall time, and a summary when the run ends."""
+
+    def __init__(self) -> None:
+        self._started: dict[str, float] = {}
+        self._durations: dict[str, float] = {}
+        self._run_started = 0.0
+
+    @hook_impl
+    def before_pipeline_run(self) -> None:
+        """Reset the timings at the start of every run."""
+        self._started.clear()
+        self._durations.clear()
+        self._run_started = time.perf_counter()
+
+    @hook_impl
+    def before_node_run(self, node: Node) -> None:
+        """Start the clock for ``node``."""
+        self._started[node.name] = time.perf_counter()
+
+    @hook_impl
+    def after_node_run(self, node: Node) -> None:
+        """Log ``node`` with its duration."""
+        elapsed = time.perf_counter() - self._started.pop(node.name, time.perf_counter())
+        self._durations[node.name] = elapsed
+        logger.info("node %-55s %8.2f s", node.name, elapsed)
+
+    @hook_impl
+    def after_pipeline_run(self) -> None:
+        """Log the run's total time and its slowest nodes."""
+        total = time.perf_counter() - self._run_started
+        slowest = sorted(self._durations.items(), key=lambda item: item[1], reverse=True)[:3]
+        logger.info(
+            "run finished: %d nodes in %.2f s; slowest: %s",
+            len(self._durations),
+            total,
+            ", ".join(f"{name} ({seconds:.2f} s)" for name, seconds in slowest) or "none",
+        )
+
+
+def _local_output_path(catalog: CatalogProtocol, dataset_name: str) -> Path | None:
+    """Return the local file or folder an output dataset writes to, or ``None``."""
+    dataset = catalog.get(dataset_name, fallback_to_runtime_pattern=True)
+    filepath = getattr(dataset, "_filepath", None)
+    if filepath is None or getattr(dataset, "_protocol", "file") != "file":
+        return None
+    return Path(str(filepath))
+
+
+class RunRollbackHooks:
+    """Snapshot a run's local outputs before it starts and restore them if it fails."""
+
+    def __init__(self) -> None:
+        self._backup_dir: Path | None = None
+        self._snapshots: dict[Path, Path | None] = {}
+
+    @hook_impl
+    def before_pipeline_run(self, pipeline: Pipeline, catalog: CatalogProtocol) -> None:
+        """Copy every existing local output aside; remember the ones that do not exist yet."""
+        self._backup_dir = Path(tempfile.mkdtemp(prefix="kedro-rollback-"))
+        self._snapshots = {}
+        for index, name in enumerate(sorted(pipeline.all_outputs())):
+            path = _local_output_path(catalog, name)
+            if path is None:
+                continue
+            backup = self._backup_dir / str(index)
+            if path.is_dir():
+                shutil.copytree(path, backup)
+            elif path.exists():
+                shutil.copy2(path, backup)
+            else:
+                backup = None
+            self._snapshots[path] = backup
+
+    @hook_impl
+    def on_pipeline_error(self, error: Exception) -> None:
+        """Put every snapshotted output back as it was before the run."""
+        restored = 0
+        for path, backup in self._snapshots.items():
+            if path.is_dir():
+                shutil.rmtree(path)
+            elif path.exists():
+                path.unlink()
+            if backup is not None:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                shutil.move(backup, path)
+            restored += 1
+        logger.error(
+            "run failed (%s: %s); restored %d output(s) to their state before the run",
+            type(error).__name__,
+            error,
+            restored,
+        )
+        self._discard()
+
+    @hook_impl
+    def after_pipeline_run(self) -> None:
+        """Drop the snapshots of a successful run."""
+        self._discard()
+
+    def _discard(self) -> None:
+        if self._backup_dir is not None:
+            shutil.rmtree(self._backup_dir, ignore_errors=True)
+        self._backup_dir = None
+        self._snapshots = {}
+

@@ -1,0 +1,369 @@
+"""Nodes that validate, clean and split the tabular input.
+
+Row-wise steps (string normalisation, duplicates, rows missing too much) run before the split.
+Every step that learns a statistic (dropped columns, imputation values, outlier bounds) is
+fitted on the train split only and then applied to both splits, so no test row leaks into it.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from roadmap_pipelines.errors import InputDataError
+from roadmap_pipelines.params.preprocessing import (
+    ColumnSpec,
+    PreprocessingParams,
+    Split,
+    TabularParams,
+)
+from roadmap_pipelines.quality_report import QualityStep, record
+from roadmap_pipelines.table_schema import build_schema, validate_table
+
+_COLUMNS_KEY = "parameters_preprocessing.yml: preprocessing.tabular.columns"
+
+
+def _normalise_strings(
+    data: pd.DataFrame, params: TabularParams
+) -> tuple[pd.DataFrame, list[QualityStep]]:
+    rules = params.normalise_strings
+    data = data.copy()
+    steps = []
+    for column in rules.columns:
+        if column not in data or not (
+            pd.api.types.is_string_dtype(data[column]) or data[column].dtype == object
+        ):
+            continue
+        before = data[column]
+        after = before.astype("str").where(before.notna())
+        if rules.strip:
+            after = after.str.strip()
+        if rules.case != "keep":
+            after = getattr(after.str, rules.case)()
+        after = after.mask(after == "")
+        changed = (after.fillna("\0") != before.fillna("\0")).sum()
+        data[column] = after
+        steps.append(record(params.dataset, "normalise", "strings", changed, column))
+    return data, steps
+
+
+def _as_declared_categories(data: pd.DataFrame, columns: dict[str, ColumnSpec]) -> pd.DataFrame:
+    data = data.copy()
+    for name, spec in columns.items():
+        if spec.dtype == "category":
+            categories = spec.allowed or sorted(data[name].dropna().unique())
+            data[name] = pd.Categorical(data[name], categories=categories)
+    return data
+
+
+def validate_tabular(
+    raw: pd.DataFrame, params: TabularParams
+) -> tuple[pd.DataFrame, list[QualityStep]]:
+    """Normalise text columns and check the table against its declared schema.
+
+    Args:
+        raw: The tabular input as loaded from the catalog.
+        params: ``preprocessing.tabular`` parameters.
+
+    Returns:
+        The table with each column in its declared dtype, and the quality steps taken.
+
+    Raises:
+        InputDataError: If the table is empty, its target has no value at all, or any column
+            fails its declared checks (all failures are listed in one message).
+    """
+    if params.target in raw and len(raw) and raw[params.target].isna().all():
+        raise InputDataError(
+            f"Dataset '{params.dataset}': target column '{params.target}' is missing in all "
+            f"{len(raw)} rows; a target needs at least one value per class to learn from."
+        )
+    normalised, steps = _normalise_strings(raw, params)
+    schema = build_schema(params.columns, params.unique_key, params.allow_extra_columns)
+    validated = validate_table(normalised, schema, params.dataset, _COLUMNS_KEY)
+    steps.insert(0, record(params.dataset, "input", "rows_in", len(raw)))
+    return _as_declared_categories(validated, params.columns), steps
+
+
+def clean_rows(
+    data: pd.DataFrame, params: TabularParams
+) -> tuple[pd.DataFrame, list[QualityStep]]:
+    """Drop rows without a target, duplicate rows and rows missing too many values.
+
+    Args:
+        data: The validated table.
+        params: ``preprocessing.tabular`` parameters.
+
+    Returns:
+        The remaining rows (re-indexed from 0) and the quality steps taken.
+    """
+    steps = []
+    no_target = data[params.target].isna()
+    data = data.loc[~no_target]
+    steps.append(record(params.dataset, "rows", "missing_target", no_target.sum(), params.target))
+
+    rule = params.cleaning.duplicates
+    duplicated = data.duplicated(subset=rule.subset, keep=rule.keep)
+    data = data.loc[~duplicated]
+    kind = "duplicate_key" if rule.subset else "duplicate_row"
+    key = ",".join(rule.subset) if rule.subset else None
+    steps.append(record(params.dataset, "rows", kind, duplicated.sum(), key))
+
+    threshold = params.cleaning.drop_rows_missing_over
+    if threshold is not None:
+        too_sparse = data.isna().mean(axis=1) > threshold
+        data = data.loc[~too_sparse]
+        steps.append(record(params.dataset, "rows", "missing_over_threshold", too_sparse.sum()))
+    return data.reset_index(drop=True), steps
+
+
+def _check_split_is_possible(data: pd.DataFrame, params: TabularParams) -> None:
+    split = params.split
+    n_test = math.ceil(split.test_size * len(data))
+    if n_test < 1 or len(data) - n_test < 1:
+        raise InputDataError(
+            f"Dataset '{params.dataset}': {len(data)} row(s) left after cleaning; a split with "
+            f"test_size {split.test_size} needs at least one train and one test row."
+        )
+    if split.strategy == "stratified":
+        counts = data[params.target].value_counts(sort=False)
+        counts = counts[counts > 0]
+        too_small = counts[counts < 2]
+        if len(too_small):
+            raise InputDataError(
+                f"Dataset '{params.dataset}': target column '{params.target}' has class(es) "
+                f"{too_small.to_dict()} with fewer than the 2 rows a stratified split needs "
+                "(one for train, one for test). Merge rare classes or use split.strategy random."
+            )
+        if n_test < len(counts) or len(data) - n_test < len(counts):
+            raise InputDataError(
+                f"Dataset '{params.dataset}': a stratified split of {len(data)} rows with "
+                f"test_size {split.test_size} cannot hold all {len(counts)} classes of "
+                f"'{params.target}' in both train and test."
+            )
+    column = split.group_column if split.strategy == "group" else split.time_column
+    if column is not None and data[column].isna().any():
+        raise InputDataError(
+            f"Dataset '{params.dataset}': split column '{column}' has "
+            f"{int(data[column].isna().sum())} missing value(s); every row needs one."
+        )
+    if split.strategy == "group" and data[split.group_column].nunique() < 2:
+        raise InputDataError(
+            f"Dataset '{params.dataset}': split column '{split.group_column}' needs at least "
+            "two groups for a group split."
+        )
+
+
+def _test_mask(data: pd.DataFrame, params: TabularParams, random_state: int) -> np.ndarray:
+    from sklearn.model_selection import GroupShuffleSplit, train_test_split
+
+    split: Split = params.split
+    positions = np.arange(len(data))
+    if split.strategy == "time":
+        order = np.argsort(data[split.time_column].to_numpy(), kind="stable")
+        test_positions = order[len(data) - math.ceil(split.test_size * len(data)) :]
+    elif split.strategy == "group":
+        splitter = GroupShuffleSplit(
+            n_splits=1, test_size=split.test_size, random_state=random_state
+        )
+        _, test_positions = next(splitter.split(positions, groups=data[split.group_column]))
+    else:
+        stratify = data[params.target] if split.strategy == "stratified" else None
+        _, test_positions = train_test_split(
+            positions, test_size=split.test_size, random_state=random_state, stratify=stratify
+        )
+    mask = np.zeros(len(data), dtype=bool)
+    mask[test_positions] = True
+    return mask
+
+
+def split_train_test(
+    data: pd.DataFrame, params: TabularParams, random_state: int
+) -> tuple[pd.DataFrame, pd.DataFrame, list[QualityStep]]:
+    """Split the cleaned rows into train and test as ``params.split`` declares.
+
+    Args:
+        data: The row-cleaned table.
+        params: ``preprocessing.tabular`` parameters.
+        random_state: The project seed.
+
+    Returns:
+        Train rows and test rows, each in their original order, and the quality steps.
+
+    Raises:
+        InputDataError: If the rows cannot make the requested split (too few rows, a class
+            with fewer than two rows, missing group or time values, a single group).
+    """
+    _check_split_is_possible(data, params)
+    test = _test_mask(data, params, random_state)
+    train_rows, test_rows = data.loc[~test], data.loc[test]
+    steps = [
+        record(params.dataset, "split", params.split.strategy, len(train_rows), split="train"),
+        record(params.dataset, "split", params.split.strategy, len(test_rows), split="test"),
+    ]
+    return train_rows.reset_index(drop=True), test_rows.reset_index(drop=True), steps
+
+
+def _json_value(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _impute_value(train: pd.DataFrame, column: str, spec: ColumnSpec, rule: Any, dataset: str):
+    from sklearn.impute import SimpleImputer
+
+    observed = train[[column]]
+    if rule.strategy != "constant" and observed[column].notna().sum() == 0:
+        raise InputDataError(
+            f"Dataset '{dataset}': column '{column}' has no value in the train split, so its "
+            f"'{rule.strategy}' imputation has nothing to learn from; use strategy constant."
+        )
+    if isinstance(observed[column].dtype, pd.CategoricalDtype) or spec.dtype == "string":
+        observed = observed.astype(object).where(observed.notna(), np.nan)
+    else:
+        observed = observed.astype("float64")
+    imputer = SimpleImputer(strategy=rule.strategy, fill_value=rule.fill_value)
+    value = _json_value(imputer.fit(observed).statistics_[0])
+    if spec.dtype == "int" and isinstance(value, float):
+        value = round(value)
+    return value
+
+
+def fit_cleaning_rules(train: pd.DataFrame, params: TabularParams) -> dict[str, Any]:
+    """Learn, from the train split only, which columns to drop, fill values and outlier bounds.
+
+    Args:
+        train: The train split.
+        params: ``preprocessing.tabular`` parameters.
+
+    Returns:
+        JSON-ready rules: ``dropped_columns`` (name to missing share), ``impute`` (name to
+        fill value) and ``outliers`` (name to lower, upper and action).
+
+    Raises:
+        InputDataError: If a statistic cannot be learnt (a column with no train value).
+    """
+    cleaning = params.cleaning
+    missing_share = train.isna().mean()
+    dropped = {}
+    if cleaning.drop_columns_missing_over is not None:
+        over = missing_share[missing_share > cleaning.drop_columns_missing_over]
+        dropped = {name: round(float(share), 6) for name, share in over.items()}
+        dropped.pop(params.target, None)
+
+    impute = {
+        column: _impute_value(train, column, params.columns[column], rule, params.dataset)
+        for column, rule in cleaning.impute.items()
+        if column not in dropped
+    }
+
+    outliers = {}
+    for column, rule in cleaning.outliers.items():
+        if column in dropped:
+            continue
+        values = train[column].dropna().astype("float64")
+        if values.empty:
+            raise InputDataError(
+                f"Dataset '{params.dataset}': column '{column}' has no value in the train "
+                "split to learn outlier bounds from."
+            )
+        if rule.method == "iqr":
+            q1, q3 = values.quantile([0.25, 0.75])
+            lower, upper = q1 - rule.threshold * (q3 - q1), q3 + rule.threshold * (q3 - q1)
+        else:
+            lower = values.mean() - rule.threshold * values.std()
+            upper = values.mean() + rule.threshold * values.std()
+        if params.columns[column].dtype == "int":
+            lower, upper = math.ceil(lower), math.floor(upper)
+        outliers[column] = {"lower": float(lower), "upper": float(upper), "action": rule.action}
+    return {"dropped_columns": dropped, "impute": impute, "outliers": outliers}
+
+
+def _apply_rules(
+    data: pd.DataFrame, rules: dict[str, Any], dataset: str, split: str
+) -> tuple[pd.DataFrame, list[QualityStep]]:
+    data = data.drop(columns=list(rules["dropped_columns"]))
+    steps = [
+        record(dataset, "columns", "missing_over_threshold", len(data.index), column, split)
+        for column in rules["dropped_columns"]
+    ]
+    for column, value in rules["impute"].items():
+        missing = data[column].isna()
+        series = data[column]
+        if isinstance(series.dtype, pd.CategoricalDtype) and value not in series.cat.categories:
+            series = series.cat.add_categories([value])
+        data[column] = series.fillna(value)
+        steps.append(record(dataset, "missing", "impute", missing.sum(), column, split))
+    for column, bounds in rules["outliers"].items():
+        values = data[column]
+        outside = (values < bounds["lower"]) | (values > bounds["upper"])
+        outside = outside.fillna(False).astype(bool)
+        action = bounds["action"]
+        if action == "clip":
+            data[column] = values.clip(bounds["lower"], bounds["upper"]).astype(values.dtype)
+        elif action == "flag":
+            data[f"{column}_outlier"] = outside
+        elif split == "train":
+            data = data.loc[~outside]
+        rule = "kept_in_test" if action == "drop" and split == "test" else action
+        steps.append(record(dataset, "outliers", rule, outside.sum(), column, split))
+    return data.reset_index(drop=True), steps
+
+
+def clean_train(
+    train: pd.DataFrame, rules: dict[str, Any], params: TabularParams
+) -> tuple[pd.DataFrame, list[QualityStep]]:
+    """Apply the fitted cleaning rules to the train split, dropping outliers where asked.
+
+    Args:
+        train: The train split.
+        rules: Output of ``fit_cleaning_rules``.
+        params: ``preprocessing.tabular`` parameters.
+
+    Returns:
+        The cleaned train split and the quality steps taken.
+    """
+    return _apply_rules(train, rules, params.dataset, "train")
+
+
+def clean_test(
+    test: pd.DataFrame, rules: dict[str, Any], params: TabularParams
+) -> tuple[pd.DataFrame, list[QualityStep]]:
+    """Apply the train-fitted rules to the test split; test rows are never dropped.
+
+    Args:
+        test: The test split.
+        rules: Output of ``fit_cleaning_rules``.
+        params: ``preprocessing.tabular`` parameters.
+
+    Returns:
+        The cleaned test split and the quality steps taken.
+    """
+    return _apply_rules(test, rules, params.dataset, "test")
+
+
+def build_quality_report(
+    params: PreprocessingParams, *step_lists: list[QualityStep]
+) -> tuple[dict[str, Any], pd.DataFrame]:
+    """Gather every step's counts into the data-quality report.
+
+    Args:
+        params: All ``preprocessing`` parameters, echoed into the report.
+        *step_lists: The quality steps of each node.
+
+    Returns:
+        The report as a JSON-ready dict (parameters, totals per rule, every step) and the
+        same steps as a table.
+    """
+    steps = [step for step_list in step_lists for step in step_list]
+    table = pd.DataFrame(steps, columns=list(QualityStep.__annotations__))
+    totals = (
+        table.groupby(["dataset", "stage", "rule", "split"], sort=True)["count"].sum().reset_index()
+    )
+    report = {
+        "parameters": params.model_dump(mode="json"),
+        "totals": totals.to_dict(orient="records"),
+        "steps": steps,
+    }
+    return report, table

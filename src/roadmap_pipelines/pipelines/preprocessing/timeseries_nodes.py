@@ -1,0 +1,191 @@
+"""Nodes that validate a long table of time series and make every series regular."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from roadmap_pipelines.errors import InputDataError
+from roadmap_pipelines.params.preprocessing import ColumnSpec, TimeSeriesParams
+from roadmap_pipelines.quality_report import QualityStep, record
+from roadmap_pipelines.table_schema import build_schema, validate_table
+
+_SEASON_LENGTHS = {"h": 24, "D": 7, "B": 5, "W": 52, "MS": 12, "ME": 12, "QS": 4, "QE": 4}
+_ANNUAL = ("YS", "YE")
+
+
+def validate_timeseries(
+    raw: pd.DataFrame, params: TimeSeriesParams
+) -> tuple[pd.DataFrame, list[QualityStep]]:
+    """Check the long table's id, time and value columns.
+
+    Args:
+        raw: Long table with one row per (series, timestamp).
+        params: ``preprocessing.timeseries`` parameters.
+
+    Returns:
+        The table with string ids, parsed timestamps and float values, and the quality steps.
+
+    Raises:
+        InputDataError: If the table is empty or any of the three columns fails its checks.
+    """
+    columns = {
+        params.id_column: ColumnSpec(dtype="string", nullable=False),
+        params.time_column: ColumnSpec(
+            dtype="datetime", nullable=False, date_format=params.date_format
+        ),
+        params.value_column: ColumnSpec(dtype="float", nullable=True),
+    }
+    schema = build_schema(columns, unique_key=[], allow_extra_columns=True)
+    key = "parameters_preprocessing.yml: preprocessing.timeseries"
+    validated = validate_table(raw, schema, params.dataset, key)
+    steps = [record(params.dataset, "input", "rows_in", len(raw))]
+    return validated[list(columns)], steps
+
+
+def infer_frequency(timestamps: pd.DatetimeIndex) -> str | None:
+    """Infer a pandas frequency from sorted, unique timestamps that may have gaps.
+
+    Args:
+        timestamps: The series' timestamps.
+
+    Returns:
+        A frequency alias such as ``"MS"`` or ``"QS-JAN"``, or ``None`` if none fits.
+    """
+    if len(timestamps) >= 3:
+        inferred = pd.infer_freq(timestamps)
+        if inferred is not None:
+            return inferred
+    if len(timestamps) < 2:
+        return None
+    step_days = timestamps.to_series().diff().dt.days.min()
+    starts = bool(timestamps.is_month_start.all())
+    ends = bool(timestamps.is_month_end.all())
+    if step_days == 1:
+        return "D"
+    if step_days == 7:
+        return f"W-{timestamps[0].day_name()[:3].upper()}"
+    if 28 <= step_days <= 31 and (starts or ends):
+        return "MS" if starts else "ME"
+    if 89 <= step_days <= 92 and (starts or ends):
+        month = timestamps[0].month_name()[:3].upper()
+        return f"QS-{month}" if starts else f"QE-{month}"
+    if 365 <= step_days <= 366 and (starts or ends):
+        return "YS" if starts else "YE"
+    return None
+
+
+def _season_length(series_id: str, frequency: str, params: TimeSeriesParams) -> int:
+    if series_id in params.season_length:
+        return params.season_length[series_id]
+    code = pd.tseries.frequencies.to_offset(frequency).rule_code.split("-")[0]
+    if code in _ANNUAL:
+        return 1
+    if code not in _SEASON_LENGTHS:
+        raise InputDataError(
+            f"Dataset '{params.dataset}': series '{series_id}' has frequency '{frequency}', "
+            "which has no default season length; set preprocessing.timeseries.season_length."
+        )
+    return _SEASON_LENGTHS[code]
+
+
+def _regular_series(
+    series_id: str, points: pd.DataFrame, params: TimeSeriesParams
+) -> tuple[pd.Series, dict[str, Any], list[QualityStep]]:
+    time, value = params.time_column, params.value_column
+    duplicated = points.duplicated(subset=time, keep=False)
+    n_duplicates = int(points.duplicated(subset=time).sum())
+    values = points.groupby(time, sort=True)[value].agg(params.duplicate_timestamps)
+    if params.duplicate_timestamps in ("first", "last") and duplicated.any():
+        # groupby first/last skip missing values; keep the row the rule names, missing or not.
+        chosen = points.drop_duplicates(subset=time, keep=params.duplicate_timestamps)
+        values = chosen.set_index(time)[value].sort_index()
+    values = values.loc[values.first_valid_index() : values.last_valid_index()]
+    index = pd.DatetimeIndex(values.index)
+
+    frequency = params.frequency.get(series_id) or infer_frequency(index)
+    if frequency is None:
+        raise InputDataError(
+            f"Dataset '{params.dataset}': cannot infer a regular frequency for series "
+            f"'{series_id}' (timestamps {list(index[:3].strftime('%Y-%m-%d'))}...); set it in "
+            "preprocessing.timeseries.frequency."
+        )
+    grid = pd.date_range(index[0], index[-1], freq=frequency)
+    off_grid = index.difference(grid)
+    if len(off_grid):
+        raise InputDataError(
+            f"Dataset '{params.dataset}': series '{series_id}' has {len(off_grid)} timestamp(s) "
+            f"off its '{frequency}' grid, e.g. {list(off_grid[:3].strftime('%Y-%m-%d'))}."
+        )
+    regular = values.reindex(grid)
+    n_missing = int(regular.isna().sum())
+    n_gaps = len(grid) - len(index)
+    if params.gap_fill == "interpolate":
+        regular = regular.interpolate(method="time")
+    elif params.gap_fill == "ffill":
+        regular = regular.ffill()
+    else:
+        regular = regular.fillna(0.0)
+
+    season = _season_length(series_id, frequency, params)
+    needed = params.min_seasons * season
+    if len(regular) < needed:
+        raise InputDataError(
+            f"Dataset '{params.dataset}': series '{series_id}' has {len(regular)} point(s) at "
+            f"frequency '{frequency}'; at least {needed} ({params.min_seasons} seasons of "
+            f"{season}) are needed."
+        )
+    meta = {
+        "frequency": frequency,
+        "season_length": season,
+        "start": grid[0].strftime("%Y-%m-%d"),
+        "end": grid[-1].strftime("%Y-%m-%d"),
+        "n_points": len(regular),
+    }
+    steps = [
+        record(params.dataset, "series", "duplicate_timestamps", n_duplicates, series_id),
+        record(params.dataset, "series", "missing_timestamps", n_gaps, series_id),
+        record(params.dataset, "series", f"filled_{params.gap_fill}", n_missing, series_id),
+    ]
+    return regular, meta, steps
+
+
+def regularise_timeseries(
+    data: pd.DataFrame, params: TimeSeriesParams
+) -> tuple[pd.DataFrame, dict[str, Any], list[QualityStep]]:
+    """Give every series one value per period of a regular frequency.
+
+    Duplicate timestamps are resolved by ``duplicate_timestamps``; leading and trailing
+    missing values are trimmed; missing periods and values inside are filled by ``gap_fill``.
+
+    Args:
+        data: The validated long table.
+        params: ``preprocessing.timeseries`` parameters.
+
+    Returns:
+        The regular long table sorted by id and time, a per-series summary (frequency, season
+        length, start, end, points) and the quality steps.
+
+    Raises:
+        InputDataError: If a series has no value, no inferable frequency, timestamps off its
+            frequency's grid, or fewer points than ``min_seasons`` seasons.
+    """
+    frames, meta, steps = [], {}, []
+    for series_id, points in data.groupby(params.id_column, sort=True):
+        if points[params.value_column].isna().all():
+            raise InputDataError(
+                f"Dataset '{params.dataset}': series '{series_id}' has no value at all."
+            )
+        regular, meta[series_id], series_steps = _regular_series(series_id, points, params)
+        steps.extend(series_steps)
+        frames.append(
+            pd.DataFrame(
+                {
+                    params.id_column: series_id,
+                    params.time_column: regular.index,
+                    params.value_column: regular.to_numpy(),
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True), meta, steps

@@ -1,0 +1,46 @@
+"""Wire the EDA nodes: profile, categories and correlations of the train split, and plots."""
+
+from kedro.pipeline import Node, Pipeline
+
+from roadmap_pipelines.pipelines.reporting.nodes import (
+    correlate_features,
+    plot_correlations,
+    plot_timeseries,
+    profile_columns,
+    summarise_categories,
+)
+
+PARAMS = "params:reporting"
+
+
+def create_pipeline(**kwargs) -> Pipeline:
+    """Create the ``reporting`` pipeline."""
+    return Pipeline(
+        [
+            Node(profile_columns, "tabular_train", "column_profile", name="profile_columns"),
+            Node(
+                summarise_categories,
+                ["tabular_train", PARAMS],
+                "category_counts",
+                name="summarise_categories",
+            ),
+            Node(
+                correlate_features,
+                ["tabular_train", PARAMS],
+                "feature_correlations",
+                name="correlate_features",
+            ),
+            Node(
+                plot_correlations,
+                ["feature_correlations", PARAMS],
+                "correlation_heatmap",
+                name="plot_correlations",
+            ),
+            Node(
+                plot_timeseries,
+                ["timeseries_clean", "params:preprocessing.timeseries", PARAMS],
+                "timeseries_overview",
+                name="plot_timeseries",
+            ),
+        ]
+    )

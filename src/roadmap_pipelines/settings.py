@@ -1,0 +1,13 @@
+"""Project settings: the config loader and the project's hooks."""
+
+from kedro.config import OmegaConfigLoader
+
+from roadmap_pipelines.hooks import NodeTimingHooks, RunRollbackHooks
+
+HOOKS = (NodeTimingHooks(), RunRollbackHooks())
+
+CONFIG_LOADER_CLASS = OmegaConfigLoader
+CONFIG_LOADER_ARGS = {
+    "base_env": "base",
+    "default_run_env": "local",
+}
