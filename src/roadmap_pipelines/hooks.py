@@ -100,6 +100,8 @@ class RunRollbackHooks:
         """Put every snapshotted output back as it was before the run."""
         restored = 0
         for path, backup in self._snapshots.items():
+            if not path.exists() and backup is None:
+                continue
             if path.is_dir():
                 shutil.rmtree(path)
             elif path.exists():
@@ -109,9 +111,8 @@ class RunRollbackHooks:
                 shutil.move(backup, path)
             restored += 1
         logger.error(
-            "run failed (%s: %s); restored %d output(s) to their state before the run",
+            "run failed with %s; restored %d output(s) to their state before the run",
             type(error).__name__,
-            error,
             restored,
         )
         self._discard()

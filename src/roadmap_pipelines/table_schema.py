@@ -67,17 +67,37 @@ def build_schema(
     )
 
 
+_CHECK_NAMES = {
+    "column_in_dataframe": "required column missing",
+    "column_in_schema": "column not declared (allow_extra_columns is false)",
+}
+
+
+def _without_follow_on_failures(failure_cases: pd.DataFrame) -> pd.DataFrame:
+    """Drop the failures a failed dtype coercion causes in that column's other checks."""
+    not_coerced = set(
+        failure_cases.loc[failure_cases["check"].str.startswith("coerce_dtype"), "column"]
+    )
+    follow_on = failure_cases["column"].isin(not_coerced) & ~failure_cases["check"].str.startswith(
+        "coerce_dtype"
+    )
+    return failure_cases.loc[~follow_on]
+
+
 def _describe_failures(failure_cases: pd.DataFrame) -> list[str]:
     lines = []
-    grouped = failure_cases.groupby(["column", "check"], dropna=False, sort=True)
-    for (column, check), cases in grouped:
+    failures = _without_follow_on_failures(failure_cases.astype({"check": "str"}))
+    for check, cases in failures.loc[failures["column"].isna()].groupby("check", sort=True):
+        names = cases["failure_case"].tolist()
+        lines.append(f"  - {_CHECK_NAMES.get(check, check)}: {names}")
+    columns = failures.loc[failures["column"].notna()]
+    for (column, check), cases in columns.groupby(["column", "check"], sort=True):
         rows = cases["index"].dropna()
         examples = cases["failure_case"].drop_duplicates().head(_MAX_EXAMPLES).tolist()
-        where = f"column '{column}'" if isinstance(column, str) else "table"
         detail = f"{len(cases)} failure(s), e.g. {examples}"
         if len(rows):
             detail += f" at rows {rows.head(_MAX_EXAMPLES).tolist()}"
-        lines.append(f"  - {where}: {check}: {detail}")
+        lines.append(f"  - column '{column}': {check}: {detail}")
     return lines
 
 

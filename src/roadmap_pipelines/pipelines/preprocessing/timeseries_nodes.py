@@ -54,9 +54,10 @@ def infer_frequency(timestamps: pd.DatetimeIndex) -> str | None:
         A frequency alias such as ``"MS"`` or ``"QS-JAN"``, or ``None`` if none fits.
     """
     if len(timestamps) >= 3:
-        inferred = pd.infer_freq(timestamps)
+        with pd.option_context("future.infer_freq_returns_offset", True):
+            inferred = pd.infer_freq(timestamps)
         if inferred is not None:
-            return inferred
+            return inferred.freqstr
     if len(timestamps) < 2:
         return None
     step_days = timestamps.to_series().diff().dt.days.min()

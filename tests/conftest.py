@@ -1,0 +1,45 @@
+"""Shared fixtures: copies of the project to run real Kedro sessions in."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from project_runs import copy_project, run_session
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A fresh copy of the project with no outputs yet."""
+    return copy_project(tmp_path / "project")
+
+
+@pytest.fixture(scope="session")
+def default_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the project after one full default ``kedro run`` (shared, read-only)."""
+    project = copy_project(tmp_path_factory.mktemp("default-run") / "project")
+    run_session(project)
+    return project
+
+
+@pytest.fixture
+def completed_project(default_run: Path, tmp_path: Path) -> Path:
+    """A private copy of ``default_run``, outputs included, that a test may change."""
+    destination = tmp_path / "completed"
+    shutil.copytree(default_run, destination)
+    return destination
+
+
+@pytest.fixture
+def rewrite_raw(completed_project: Path) -> Callable[[str, Callable], Path]:
+    """Rewrite a raw CSV of ``completed_project`` through a function of its DataFrame."""
+    import pandas as pd
+
+    def rewrite(name: str, change: Callable[[pd.DataFrame], pd.DataFrame]) -> Path:
+        path = completed_project / "data" / "01_raw" / name
+        change(pd.read_csv(path)).to_csv(path, index=False)
+        return completed_project
+
+    return rewrite

@@ -1,0 +1,112 @@
+"""End-to-end: the default ``kedro run`` in a real session, on a copy of the project."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from project_runs import PROJECT_ROOT, copy_project, output_digests, run_session
+
+RAW_CREDIT_ROWS = 4454
+EXACT_DUPLICATES_IN_CREDIT = 2
+
+
+def test_registry_names_every_pipeline() -> None:
+    from kedro.framework.project import pipelines
+    from kedro.framework.startup import bootstrap_project
+
+    bootstrap_project(PROJECT_ROOT)
+    assert {"preprocessing", "reporting", "__default__"} <= set(pipelines)
+    default_nodes = {node.name for node in pipelines["__default__"].nodes}
+    for name in ("preprocessing", "reporting"):
+        assert {node.name for node in pipelines[name].nodes} <= default_nodes
+
+
+def test_default_run_writes_clean_train_and_test(default_run: Path) -> None:
+    train = pd.read_parquet(default_run / "data/05_model_input/train.parquet")
+    test = pd.read_parquet(default_run / "data/05_model_input/test.parquet")
+
+    assert len(train) + len(test) == RAW_CREDIT_ROWS - EXACT_DUPLICATES_IN_CREDIT
+    assert len(test) == pytest.approx(0.2 * (len(train) + len(test)), abs=1)
+    assert train.isna().sum().sum() == 0
+    assert test.isna().sum().sum() == 0
+    # stratified: the share of "bad" loans matches in both splits
+    assert (train["Status"] == "bad").mean() == pytest.approx(
+        (test["Status"] == "bad").mean(), abs=0.002
+    )
+    assert train["Debt_outlier"].dtype == bool
+
+
+def test_default_run_cleaning_rules_come_from_train_only(default_run: Path) -> None:
+    rules = json.loads((default_run / "data/02_intermediate/cleaning_rules.json").read_text())
+    raw = pd.read_csv(default_run / "data/01_raw/credit.csv")
+    train = pd.read_parquet(default_run / "data/05_model_input/train.parquet")
+
+    assert rules["impute"]["Debt"] == 0
+    assert rules["impute"]["Home"] == "owner"
+    # the clipped Income column ends exactly at the train-fitted upper bound
+    assert train["Income"].max() == rules["outliers"]["Income"]["upper"]
+    assert raw["Income"].max() > rules["outliers"]["Income"]["upper"]
+
+
+def test_default_run_regularises_every_series(default_run: Path) -> None:
+    series = pd.read_parquet(default_run / "data/03_primary/timeseries.parquet")
+    summary = json.loads((default_run / "data/03_primary/timeseries_summary.json").read_text())
+
+    assert sorted(summary) == sorted(series["series_id"].unique())
+    assert len(summary) == 6
+    assert summary["air_passengers"] == {
+        "frequency": "MS",
+        "season_length": 12,
+        "start": "1949-01-01",
+        "end": "1960-12-01",
+        "n_points": 144,
+    }
+    assert summary["uk_gas"]["season_length"] == 4
+    air = series.loc[series["series_id"] == "air_passengers", "value"]
+    assert air.iloc[:3].tolist() == [112.0, 118.0, 132.0]  # Box & Jenkins, January 1949 on
+
+
+def test_default_run_writes_quality_report_and_eda(default_run: Path) -> None:
+    report = json.loads((default_run / "data/08_reporting/data_quality_report.json").read_text())
+    totals = {
+        (row["dataset"], row["stage"], row["rule"], row["split"]): row["count"]
+        for row in report["totals"]
+    }
+    assert totals[("tabular_raw", "input", "rows_in", "all")] == RAW_CREDIT_ROWS
+    assert totals[("tabular_raw", "rows", "duplicate_row", "all")] == EXACT_DUPLICATES_IN_CREDIT
+    raw = pd.read_csv(default_run / "data/01_raw/credit.csv")
+    imputed = totals[("tabular_raw", "missing", "impute", "train")] + totals[
+        ("tabular_raw", "missing", "impute", "test")
+    ]
+    assert imputed == raw[["Income", "Assets", "Debt", "Home", "Marital", "Job"]].isna().sum().sum()
+    assert report["parameters"]["tabular"]["target"] == "Status"
+
+    profile = pd.read_csv(default_run / "data/08_reporting/column_profile.csv")
+    train = pd.read_parquet(default_run / "data/05_model_input/train.parquet")
+    assert profile.set_index("column").loc["Age", "mean"] == pytest.approx(
+        train["Age"].astype(float).mean(), abs=1e-6
+    )
+    counts = json.loads((default_run / "data/08_reporting/category_counts.json").read_text())
+    assert sum(counts["Status"].values()) == len(train)
+    heatmap = json.loads((default_run / "data/08_reporting/correlation_heatmap.json").read_text())
+    assert heatmap["data"][0]["type"] == "heatmap"
+    assert "Age" in heatmap["data"][0]["x"]
+    overview = json.loads((default_run / "data/08_reporting/timeseries_overview.json").read_text())
+    assert len(overview["data"]) == 6
+
+
+def test_run_never_writes_into_the_working_tree(default_run: Path) -> None:
+    assert default_run != PROJECT_ROOT
+    assert not PROJECT_ROOT.joinpath("data").samefile(default_run / "data")
+    assert output_digests(default_run)
+
+
+def test_two_runs_give_byte_identical_outputs(default_run: Path, tmp_path: Path) -> None:
+    again = copy_project(tmp_path / "again")
+    run_session(again)
+    first, second = output_digests(default_run), output_digests(again)
+    assert len(first) >= 12
+    assert first == second
