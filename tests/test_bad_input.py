@@ -13,8 +13,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-from project_runs import output_digests, run_session
 
+from project_runs import output_digests, run_session
 from roadmap_pipelines.errors import InputDataError
 
 
@@ -134,9 +134,9 @@ PARAMETER_CASES = {
         ["split", "test_size", "less than 1"],
     ),
     "undeclared column": (
-        lambda p: p["tabular"]["cleaning"]["outliers"].update(Salary={
-            "method": "iqr", "threshold": 1.5, "action": "clip"
-        }),
+        lambda p: p["tabular"]["cleaning"]["outliers"].update(
+            Salary={"method": "iqr", "threshold": 1.5, "action": "clip"}
+        ),
         ["cleaning.outliers: 'Salary'", "not declared"],
     ),
 }

@@ -7,6 +7,7 @@ from urllib.parse import urlparse
 
 import pytest
 from kedro.config import OmegaConfigLoader
+
 from project_runs import PROJECT_ROOT
 
 ENVIRONMENTS = sorted(

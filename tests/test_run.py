@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+
 from project_runs import PROJECT_ROOT, copy_project, output_digests, run_session
 
 RAW_CREDIT_ROWS = 4454
@@ -78,9 +79,10 @@ def test_default_run_writes_quality_report_and_eda(default_run: Path) -> None:
     assert totals[("tabular_raw", "input", "rows_in", "all")] == RAW_CREDIT_ROWS
     assert totals[("tabular_raw", "rows", "duplicate_row", "all")] == EXACT_DUPLICATES_IN_CREDIT
     raw = pd.read_csv(default_run / "data/01_raw/credit.csv")
-    imputed = totals[("tabular_raw", "missing", "impute", "train")] + totals[
-        ("tabular_raw", "missing", "impute", "test")
-    ]
+    imputed = (
+        totals[("tabular_raw", "missing", "impute", "train")]
+        + totals[("tabular_raw", "missing", "impute", "test")]
+    )
     assert imputed == raw[["Income", "Assets", "Debt", "Home", "Marital", "Job"]].isna().sum().sum()
     assert report["parameters"]["tabular"]["target"] == "Status"
 

@@ -12,7 +12,6 @@ import shutil
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 from kedro.framework.hooks import hook_impl
 from kedro.io import CatalogProtocol
@@ -127,4 +126,3 @@ class RunRollbackHooks:
             shutil.rmtree(self._backup_dir, ignore_errors=True)
         self._backup_dir = None
         self._snapshots = {}
-

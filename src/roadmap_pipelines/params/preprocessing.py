@@ -156,9 +156,7 @@ class TabularParams(StrictModel):
             )
         numeric = {"int", "float"}
         not_numeric = [
-            column
-            for column in self.cleaning.outliers
-            if self.columns[column].dtype not in numeric
+            column for column in self.cleaning.outliers if self.columns[column].dtype not in numeric
         ]
         if not_numeric:
             raise ValueError(f"cleaning.outliers needs int or float columns, got {not_numeric}")

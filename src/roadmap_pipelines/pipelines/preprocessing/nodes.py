@@ -87,9 +87,7 @@ def validate_tabular(
     return _as_declared_categories(validated, params.columns), steps
 
 
-def clean_rows(
-    data: pd.DataFrame, params: TabularParams
-) -> tuple[pd.DataFrame, list[QualityStep]]:
+def clean_rows(data: pd.DataFrame, params: TabularParams) -> tuple[pd.DataFrame, list[QualityStep]]:
     """Drop rows without a target, duplicate rows and rows missing too many values.
 
     Args:

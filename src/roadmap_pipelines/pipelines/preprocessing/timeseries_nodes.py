@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 import pandas as pd
@@ -13,6 +14,7 @@ from roadmap_pipelines.table_schema import build_schema, validate_table
 
 _SEASON_LENGTHS = {"h": 24, "D": 7, "B": 5, "W": 52, "MS": 12, "ME": 12, "QS": 4, "QE": 4}
 _ANNUAL = ("YS", "YE")
+_STEP_DAYS = {"D": (1, 1), "W": (7, 7), "M": (28, 31), "Q": (89, 92), "Y": (365, 366)}
 
 
 def validate_timeseries(
@@ -60,20 +62,34 @@ def infer_frequency(timestamps: pd.DatetimeIndex) -> str | None:
             return inferred.freqstr
     if len(timestamps) < 2:
         return None
-    step_days = timestamps.to_series().diff().dt.days.min()
-    starts = bool(timestamps.is_month_start.all())
-    ends = bool(timestamps.is_month_end.all())
-    if step_days == 1:
+    # The most common step decides, so a stray stamp cannot turn a monthly series daily;
+    # the caller's grid check then rejects that stamp.
+    units = [_step_unit(days) for days in timestamps.to_series().diff().dt.days.iloc[1:]]
+    counted = Counter(unit for unit in units if unit is not None).most_common(1)
+    if not counted:
+        return None
+    unit = counted[0][0]
+    first = timestamps[0]
+    if unit == "D":
         return "D"
-    if step_days == 7:
-        return f"W-{timestamps[0].day_name()[:3].upper()}"
-    if 28 <= step_days <= 31 and (starts or ends):
-        return "MS" if starts else "ME"
-    if 89 <= step_days <= 92 and (starts or ends):
-        month = timestamps[0].month_name()[:3].upper()
-        return f"QS-{month}" if starts else f"QE-{month}"
-    if 365 <= step_days <= 366 and (starts or ends):
-        return "YS" if starts else "YE"
+    if unit == "W":
+        return f"W-{first.day_name()[:3].upper()}"
+    starts = bool(timestamps.is_month_start.all())
+    if not (starts or timestamps.is_month_end.all()):
+        return None
+    month = first.month_name()[:3].upper()
+    return {
+        "M": "MS" if starts else "ME",
+        "Q": f"QS-{month}" if starts else f"QE-{month}",
+        "Y": f"YS-{month}" if starts else f"YE-{month}",
+    }[unit]
+
+
+def _step_unit(days: int) -> str | None:
+    """Name the calendar unit a step of ``days`` days is one of, if any."""
+    for unit, (shortest, longest) in _STEP_DAYS.items():
+        if shortest <= days <= longest:
+            return unit
     return None
 
 
@@ -97,7 +113,11 @@ def _regular_series(
     time, value = params.time_column, params.value_column
     duplicated = points.duplicated(subset=time, keep=False)
     n_duplicates = int(points.duplicated(subset=time).sum())
-    values = points.groupby(time, sort=True)[value].agg(params.duplicate_timestamps)
+    grouped = points.groupby(time, sort=True)[value]
+    if params.duplicate_timestamps == "sum":
+        values = grouped.sum(min_count=1)  # a missing value stays missing, not 0
+    else:
+        values = grouped.agg(params.duplicate_timestamps)
     if params.duplicate_timestamps in ("first", "last") and duplicated.any():
         # groupby first/last skip missing values; keep the row the rule names, missing or not.
         chosen = points.drop_duplicates(subset=time, keep=params.duplicate_timestamps)

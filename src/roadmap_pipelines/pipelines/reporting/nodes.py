@@ -37,9 +37,13 @@ def profile_columns(train: pd.DataFrame) -> pd.DataFrame:
         for numeric columns, ``mean``, ``std``, ``min``, ``q25``, ``median``, ``q75``, ``max``.
     """
     numeric = train[_numeric_columns(train)].astype("float64")
-    stats = numeric.describe().T.rename(
-        columns={"25%": "q25", "50%": "median", "75%": "q75"}
-    ).drop(columns="count")
+    stats = pd.DataFrame(columns=["mean", "std", "min", "q25", "median", "q75", "max"])
+    if len(numeric.columns):
+        stats = (
+            numeric.describe()
+            .T.rename(columns={"25%": "q25", "50%": "median", "75%": "q75"})
+            .drop(columns="count")
+        )
     profile = pd.DataFrame(
         {
             "dtype": train.dtypes.astype(str),
@@ -140,7 +144,9 @@ def plot_timeseries(
     from plotly.subplots import make_subplots
 
     ids = sorted(series[columns.id_column].unique())[: params.max_series_plotted]
-    figure = make_subplots(rows=len(ids), cols=1, subplot_titles=ids, vertical_spacing=0.04)
+    # plotly refuses a spacing above 1 / (rows - 1)
+    spacing = min(0.04, 1 / max(len(ids) - 1, 1))
+    figure = make_subplots(rows=len(ids), cols=1, subplot_titles=ids, vertical_spacing=spacing)
     for row, series_id in enumerate(ids, start=1):
         points = series.loc[series[columns.id_column] == series_id]
         figure.add_scatter(
