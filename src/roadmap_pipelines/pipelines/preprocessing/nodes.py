@@ -75,12 +75,13 @@ def validate_tabular(
         InputDataError: If the table is empty, its target has no value at all, or any column
             fails its declared checks (all failures are listed in one message).
     """
-    if params.target in raw and len(raw) and raw[params.target].isna().all():
-        raise InputDataError(
-            f"Dataset '{params.dataset}': target column '{params.target}' is missing in all "
-            f"{len(raw)} rows; a target needs at least one value per class to learn from."
-        )
     normalised, steps = _normalise_strings(raw, params)
+    target = normalised.get(params.target)
+    if target is not None and len(raw) and target.isna().all():
+        raise InputDataError(
+            f"Dataset '{params.dataset}': target column '{params.target}' is missing (or blank) "
+            f"in all {len(raw)} rows; there is nothing to learn from."
+        )
     schema = build_schema(params.columns, params.unique_key, params.allow_extra_columns)
     validated = validate_table(normalised, schema, params.dataset, _COLUMNS_KEY)
     steps.insert(0, record(params.dataset, "input", "rows_in", len(raw)))
@@ -147,11 +148,15 @@ def _check_split_is_possible(data: pd.DataFrame, params: TabularParams) -> None:
             f"Dataset '{params.dataset}': split column '{column}' has "
             f"{int(data[column].isna().sum())} missing value(s); every row needs one."
         )
-    if split.strategy == "group" and data[split.group_column].nunique() < 2:
-        raise InputDataError(
-            f"Dataset '{params.dataset}': split column '{split.group_column}' needs at least "
-            "two groups for a group split."
-        )
+    if split.strategy == "group":
+        n_groups = data[split.group_column].nunique()
+        n_test_groups = math.ceil(split.test_size * n_groups)
+        if n_groups < 2 or n_test_groups >= n_groups:
+            raise InputDataError(
+                f"Dataset '{params.dataset}': split column '{split.group_column}' has "
+                f"{n_groups} group(s); a group split with test_size {split.test_size} puts "
+                f"{n_test_groups} of them in test and needs at least one left for train."
+            )
 
 
 def _test_mask(data: pd.DataFrame, params: TabularParams, random_state: int) -> np.ndarray:
@@ -261,10 +266,11 @@ def fit_cleaning_rules(train: pd.DataFrame, params: TabularParams) -> dict[str, 
         if column in dropped:
             continue
         values = train[column].dropna().astype("float64")
-        if values.empty:
+        needed = 2 if rule.method == "zscore" else 1  # a standard deviation needs two values
+        if len(values) < needed:
             raise InputDataError(
-                f"Dataset '{params.dataset}': column '{column}' has no value in the train "
-                "split to learn outlier bounds from."
+                f"Dataset '{params.dataset}': column '{column}' has {len(values)} value(s) in "
+                f"the train split; '{rule.method}' outlier bounds need at least {needed}."
             )
         if rule.method == "iqr":
             q1, q3 = values.quantile([0.25, 0.75])
