@@ -13,7 +13,7 @@ export UV_PYTHON_DOWNLOADS := never
 # LightGBM's OpenMP threads spin-wait on shared cores and slow everything else down.
 export OMP_WAIT_POLICY := passive
 
-.PHONY: run test lint viz install clean-data
+.PHONY: run test lint viz bench install clean-data
 
 run: $(VENV)/.installed
 	$(VENV)/bin/kedro run
@@ -26,6 +26,9 @@ install: $(VENV)/.installed
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check src tests benchmarks
 	$(VENV)/bin/ruff format --check src tests benchmarks
+
+bench: $(VENV)/.installed
+	$(VENV)/bin/python benchmarks/bench_preprocessing.py
 
 viz: $(VENV)/.installed
 	$(VENV)/bin/kedro viz run --no-browser

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from kedro.framework.project import pipelines
+from kedro.framework.startup import bootstrap_project
 
 from project_runs import PROJECT_ROOT, copy_project, output_digests, run_session
 
@@ -15,9 +20,6 @@ EXACT_DUPLICATES_IN_CREDIT = 2
 
 
 def test_registry_names_every_pipeline() -> None:
-    from kedro.framework.project import pipelines
-    from kedro.framework.startup import bootstrap_project
-
     bootstrap_project(PROJECT_ROOT)
     assert {"preprocessing", "reporting", "__default__"} <= set(pipelines)
     default_nodes = {node.name for node in pipelines["__default__"].nodes}
@@ -112,3 +114,32 @@ def test_two_runs_give_byte_identical_outputs(default_run: Path, tmp_path: Path)
     first, second = output_digests(default_run), output_digests(again)
     assert len(first) >= 12
     assert first == second
+
+
+def test_cli_run_logs_each_node_and_leaves_pyproject_alone(project: Path) -> None:
+    """`kedro run` from a terminal: no telemetry prompt, a timed line per node, a summary."""
+    bootstrap_project(PROJECT_ROOT)
+    pyproject = (project / "pyproject.toml").read_bytes()
+    environment = {
+        key: value for key, value in os.environ.items() if key != "KEDRO_DISABLE_TELEMETRY"
+    }
+    environment["KEDRO_LOGGING_CONFIG"] = str(PROJECT_ROOT / "conf/logging.yml")
+    kedro = Path(sys.executable).with_name("kedro")
+    result = subprocess.run(
+        [str(kedro), "run", "--pipelines=preprocessing"],
+        cwd=project,
+        env=environment,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr
+    output = result.stdout + result.stderr
+    assert "telemetry" not in output.lower()
+    timed = [line for line in output.splitlines() if " node " in line and line.endswith(" s")]
+    expected = {node.name for node in pipelines["preprocessing"].nodes}
+    assert sorted(line.split(" node ")[1].split()[0] for line in timed) == sorted(expected)
+    assert f"run finished: {len(expected)} nodes in " in output
+    assert (project / "pyproject.toml").read_bytes() == pyproject
