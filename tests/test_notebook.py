@@ -21,14 +21,22 @@ def test_eda_notebook_executes_on_the_catalog(completed_project: Path) -> None:
         notebook, timeout=120, kernel_name="python3", resources={"metadata": {"path": notebook_dir}}
     ).execute()
 
-    outputs = {
-        index: "".join(
+    def texts(index: int) -> str:
+        return "".join(
             output.get("text", "") + str(output.get("data", {}).get("text/plain", ""))
-            for output in cell.get("outputs", [])
+            for output in notebook.cells[index].outputs
         )
-        for index, cell in enumerate(notebook.cells)
-        if cell.cell_type == "code"
-    }
-    assert "train rows, target 'Status'" in outputs[2]
-    assert "good" in outputs[8] and "bad" in outputs[8]
-    assert any("Figure" in text or "heatmap" in text for text in outputs.values())
+
+    def figures(index: int) -> list[dict]:
+        return [
+            output["data"]["application/vnd.plotly.v1+json"]
+            for output in notebook.cells[index].outputs
+            if "application/vnd.plotly.v1+json" in output.get("data", {})
+        ]
+
+    assert "3561 train rows, target 'Status'" in texts(2)
+    assert "good" in texts(8) and "bad" in texts(8)
+    (heatmap,) = figures(11)
+    assert heatmap["data"][0]["type"] == "heatmap"
+    (overview,) = figures(12)
+    assert len(overview["data"]) == 6
