@@ -1,0 +1,87 @@
+"""The preprocessing pipeline, run whole with SequentialRunner on an in-memory catalog."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+from kedro.io import DataCatalog, MemoryDataset
+from kedro.runner import SequentialRunner
+
+from roadmap_pipelines.params.preprocessing import PreprocessingParams
+from roadmap_pipelines.pipelines.preprocessing import create_pipeline
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+@pytest.fixture(scope="module")
+def params() -> PreprocessingParams:
+    raw = yaml.safe_load((ROOT / "conf/base/parameters_preprocessing.yml").read_text())
+    return PreprocessingParams.model_validate(raw["preprocessing"])
+
+
+def _catalog(params: PreprocessingParams, tabular: pd.DataFrame) -> DataCatalog:
+    return DataCatalog(
+        {
+            "tabular_raw": MemoryDataset(tabular),
+            "timeseries_raw": MemoryDataset(pd.read_csv(ROOT / "data/01_raw/timeseries.csv")),
+            "params:preprocessing": MemoryDataset(params),
+            "params:preprocessing.tabular": MemoryDataset(params.tabular),
+            "params:preprocessing.timeseries": MemoryDataset(params.timeseries),
+            "params:random_state": MemoryDataset(42),
+        }
+    )
+
+
+def test_pipeline_final_outputs_are_the_tables_and_the_report() -> None:
+    pipeline = create_pipeline()
+    assert "cleaning_rules" in pipeline.all_outputs()
+    assert pipeline.inputs() == {
+        "tabular_raw",
+        "timeseries_raw",
+        "params:preprocessing",
+        "params:preprocessing.tabular",
+        "params:preprocessing.timeseries",
+        "params:random_state",
+    }
+    assert pipeline.outputs() == {
+        "tabular_train",
+        "tabular_test",
+        "timeseries_clean",
+        "timeseries_summary",
+        "data_quality_report",
+        "data_quality_table",
+    }
+
+
+def test_pipeline_cleans_messy_rows_end_to_end(params: PreprocessingParams) -> None:
+    raw = pd.read_csv(ROOT / "data/01_raw/credit.csv")
+    messy = raw.copy()
+    messy.loc[0, "Home"] = "  RENT "  # normalised to "rent"
+    messy = pd.concat([messy, messy.iloc[[5, 6]]], ignore_index=True)  # two more duplicates
+
+    outputs = SequentialRunner().run(create_pipeline(), _catalog(params, messy))
+    catalog_outputs = {name: outputs[name].load() for name in outputs}
+    train, test = catalog_outputs["tabular_train"], catalog_outputs["tabular_test"]
+
+    assert len(train) + len(test) == len(raw) - 2  # the two shipped duplicates plus ours: 4
+    assert train.isna().sum().sum() == 0 and test.isna().sum().sum() == 0
+    table = catalog_outputs["data_quality_table"]
+    counts = table.set_index(["stage", "rule", "column", "split"])["count"]
+    assert counts[("normalise", "strings", "Home", "all")] == 1
+    assert counts[("rows", "duplicate_row", None, "all")] == 4
+    assert set(catalog_outputs["timeseries_clean"]["series_id"]) == set(
+        catalog_outputs["timeseries_summary"]
+    )
+
+
+def test_pipeline_is_deterministic_for_a_seed(params: PreprocessingParams) -> None:
+    raw = pd.read_csv(ROOT / "data/01_raw/credit.csv")
+    first = SequentialRunner().run(create_pipeline(), _catalog(params, raw))
+    second = SequentialRunner().run(create_pipeline(), _catalog(params, raw))
+
+    for name in ("tabular_train", "tabular_test", "timeseries_clean"):
+        pd.testing.assert_frame_equal(first[name].load(), second[name].load())
+    assert first["data_quality_report"].load() == second["data_quality_report"].load()
