@@ -7,7 +7,6 @@ UV := .uv/bin/uv
 VENV := .venv
 
 export KEDRO_DISABLE_TELEMETRY := true
-export KEDRO_LOGGING_CONFIG := $(CURDIR)/conf/logging.yml
 export UV_COMPILE_BYTECODE := 1
 export UV_PYTHON_DOWNLOADS := never
 # LightGBM's OpenMP threads spin-wait on shared cores and slow everything else down.

@@ -271,7 +271,7 @@ def test_correlation_ignores_boolean_and_text_columns() -> None:
 def test_correlation_needs_two_numeric_columns() -> None:
     train = pd.DataFrame({"x": [1.0, 2.0], "flag": [True, False], "label": ["a", "b"]})
 
-    message = "Dataset 'tabular_train' has 1 numeric column(s) (['x'])"
+    message = "The train split has 1 numeric column(s) (['x'])"
     with pytest.raises(InputDataError, match=re.escape(message)):
         correlate_features(train, reporting_params())
 

@@ -95,7 +95,7 @@ def correlate_features(train: pd.DataFrame, params: ReportingParams) -> pd.DataF
     numeric = _numeric_columns(train)
     if len(numeric) < 2:
         raise InputDataError(
-            f"Dataset 'tabular_train' has {len(numeric)} numeric column(s) ({numeric}); "
+            f"The train split has {len(numeric)} numeric column(s) ({numeric}); "
             "a correlation matrix needs at least two."
         )
     matrix = train[numeric].astype("float64").corr(method=params.correlation_method)
