@@ -100,3 +100,32 @@ def test_timing_logs_one_line_per_node_and_a_summary(caplog: pytest.LogCaptureFi
     assert [line.split()[1] for line in node_lines] == [node.name for node in pipeline.nodes]
     assert all(line.endswith(" s") for line in node_lines)
     assert lines[-1].startswith("run finished: 3 nodes in ")
+
+
+def test_failed_run_restores_a_partitioned_folder(tmp_path: Path) -> None:
+    from kedro_datasets.partitions import PartitionedDataset
+
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    (folder / "old.csv").write_text("a\n1\n")
+    catalog = DataCatalog(
+        {
+            "source": MemoryDataset({"new": pd.DataFrame({"a": [2]})}),
+            "existing": PartitionedDataset(
+                path=str(folder), dataset="pandas.CSVDataset", filename_suffix=".csv"
+            ),
+            "created": MemoryDataset(),
+            "last": MemoryDataset(),
+        }
+    )
+    pipeline = Pipeline(
+        [
+            Node(lambda parts: parts, "source", "existing", name="write_parts"),
+            Node(_fail, "existing", "last", name="last_step"),
+        ]
+    )
+
+    with pytest.raises(ValueError, match="second node breaks"):
+        _run_with_hooks(pipeline, catalog, RunRollbackHooks())
+
+    assert sorted(path.name for path in folder.iterdir()) == ["old.csv"]

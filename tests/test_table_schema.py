@@ -7,15 +7,16 @@ import pytest
 
 from roadmap_pipelines.errors import InputDataError
 from roadmap_pipelines.params.preprocessing import ColumnSpec
-from roadmap_pipelines.table_schema import build_schema, validate_table
+from roadmap_pipelines.table_schema import validate_table
 
 KEY = "parameters_preprocessing.yml: preprocessing.tabular.columns"
 
 
 def _validate(data: pd.DataFrame, columns: dict[str, dict], **schema) -> pd.DataFrame:
     specs = {name: ColumnSpec.model_validate(spec) for name, spec in columns.items()}
-    schema = build_schema(specs, schema.get("unique_key", []), schema.get("allow_extra", True))
-    return validate_table(data, schema, "orders", KEY)
+    return validate_table(
+        data, specs, "orders", KEY, allow_extra_columns=schema.get("allow_extra", True)
+    )
 
 
 def test_dates_are_parsed_with_the_declared_format() -> None:

@@ -63,10 +63,11 @@ class NodeTimingHooks:
 def _local_output_path(catalog: CatalogProtocol, dataset_name: str) -> Path | None:
     """Return the local file or folder an output dataset writes to, or ``None``."""
     dataset = catalog.get(dataset_name, fallback_to_runtime_pattern=True)
-    filepath = getattr(dataset, "_filepath", None)
-    if filepath is None or getattr(dataset, "_protocol", "file") != "file":
+    # file datasets keep their location in _filepath, folder datasets (partitions) in _path
+    location = getattr(dataset, "_filepath", None) or getattr(dataset, "_path", None)
+    if location is None or getattr(dataset, "_protocol", "file") != "file":
         return None
-    return Path(str(filepath))
+    return Path(str(location))
 
 
 class RunRollbackHooks:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from roadmap_pipelines.errors import InputDataError
@@ -25,6 +26,13 @@ _PANDAS_DTYPES = {
     "bool": "boolean",
 }
 
+_CHECK_NAMES = {
+    "column_in_dataframe": "required column missing",
+    "column_in_schema": "column not declared (allow_extra_columns is false)",
+}
+
+_UTC_OFFSET = r"(?:Z|[+-]\d{2}:?\d{2})$"
+
 
 def _pandera_column(name: str, spec: ColumnSpec) -> pa.Column:
     import pandera.pandas as pa
@@ -37,6 +45,8 @@ def _pandera_column(name: str, spec: ColumnSpec) -> pa.Column:
         checks.append(pa.Check.le(spec.max))
     if spec.allowed is not None:
         checks.append(pa.Check.isin(spec.allowed))
+    if spec.dtype == "float":
+        checks.append(pa.Check(lambda values: ~np.isinf(values), name="finite"))
     if spec.dtype == "datetime":
         dtype = pandas_engine.DateTime(to_datetime_kwargs={"format": spec.date_format})
     else:
@@ -44,7 +54,7 @@ def _pandera_column(name: str, spec: ColumnSpec) -> pa.Column:
     return pa.Column(dtype, checks=checks, nullable=spec.nullable, coerce=True, name=name)
 
 
-def build_schema(
+def _build_schema(
     columns: Mapping[str, ColumnSpec], unique_key: list[str], allow_extra_columns: bool
 ) -> pa.DataFrameSchema:
     """Build the pandera schema that ``columns`` declare.
@@ -67,10 +77,22 @@ def build_schema(
     )
 
 
-_CHECK_NAMES = {
-    "column_in_dataframe": "required column missing",
-    "column_in_schema": "column not declared (allow_extra_columns is false)",
-}
+def _uncastable(values: pd.Series, column: pa.Column) -> tuple[list, list]:
+    """Find the values of ``values`` that do not cast to ``column``'s dtype, one at a time.
+
+    Pandera reports some failed casts (a float 3.5 in an int column, a date in a second
+    format) as a single missing value; the user needs to see the value and its row.
+    """
+    examples, rows = [], []
+    for row, value in values.dropna().items():
+        try:
+            column.dtype.coerce(pd.Series([value]))
+        except (TypeError, ValueError):
+            examples.append(value)
+            rows.append(row)
+            if len(rows) == _MAX_EXAMPLES:
+                break
+    return examples, rows
 
 
 def _without_follow_on_failures(failure_cases: pd.DataFrame) -> pd.DataFrame:
@@ -84,7 +106,9 @@ def _without_follow_on_failures(failure_cases: pd.DataFrame) -> pd.DataFrame:
     return failure_cases.loc[~follow_on]
 
 
-def _describe_failures(failure_cases: pd.DataFrame) -> list[str]:
+def _describe_failures(
+    failure_cases: pd.DataFrame, data: pd.DataFrame, schema: pa.DataFrameSchema
+) -> list[str]:
     lines = []
     failures = _without_follow_on_failures(failure_cases.astype({"check": "str"}))
     for check, cases in failures.loc[failures["column"].isna()].groupby("check", sort=True):
@@ -92,28 +116,67 @@ def _describe_failures(failure_cases: pd.DataFrame) -> list[str]:
         lines.append(f"  - {_CHECK_NAMES.get(check, check)}: {names}")
     columns = failures.loc[failures["column"].notna()]
     for (column, check), cases in columns.groupby(["column", "check"], sort=True):
-        rows = cases["index"].dropna()
+        rows = cases["index"].dropna().head(_MAX_EXAMPLES).tolist()
         examples = cases["failure_case"].drop_duplicates().head(_MAX_EXAMPLES).tolist()
-        detail = f"{len(cases)} failure(s), e.g. {examples}"
-        if len(rows):
-            detail += f" at rows {rows.head(_MAX_EXAMPLES).tolist()}"
+        count = len(cases)
+        if check.startswith("coerce_dtype") and not rows:
+            examples, rows = _uncastable(data[column], schema.columns[column])
+            count = max(count, len(rows))
+        detail = f"{count} failure(s), e.g. {examples}"
+        if rows:
+            detail += f" at rows {rows}"
         lines.append(f"  - column '{column}': {check}: {detail}")
     return lines
 
 
-def validate_table(
-    data: pd.DataFrame, schema: pa.DataFrameSchema, dataset: str, params_key: str
+def _as_wall_time(
+    data: pd.DataFrame, columns: Mapping[str, ColumnSpec], dataset: str
 ) -> pd.DataFrame:
-    """Check ``data`` against ``schema``, reporting every failure at once.
+    """Make time-zone-aware datetime columns naive local time; refuse text with UTC offsets.
+
+    The pipelines work in each series' local wall time: converting to UTC would move
+    midnights to the previous day and break daily and monthly grids.
+    """
+    data = data.copy()
+    for name, spec in columns.items():
+        if spec.dtype != "datetime" or name not in data:
+            continue
+        values = data[name]
+        if isinstance(values.dtype, pd.DatetimeTZDtype):
+            data[name] = values.dt.tz_localize(None)
+        elif pd.api.types.is_string_dtype(values) or values.dtype == object:
+            with_offset = values.astype("str").str.strip().str.contains(_UTC_OFFSET, na=False)
+            if with_offset.any():
+                raise InputDataError(
+                    f"Dataset '{dataset}': column '{name}' has timestamps with a UTC offset, "
+                    f"e.g. {values[with_offset].head(3).tolist()} at rows "
+                    f"{values.index[with_offset][:3].tolist()}; the pipelines work in local "
+                    "wall time, so write the times without an offset."
+                )
+    return data
+
+
+def validate_table(
+    data: pd.DataFrame,
+    columns: Mapping[str, ColumnSpec],
+    dataset: str,
+    params_key: str,
+    unique_key: list[str] | None = None,
+    allow_extra_columns: bool = True,
+) -> pd.DataFrame:
+    """Check ``data`` against the declared ``columns``, reporting every failure at once.
 
     Args:
         data: The loaded input.
-        schema: The schema from ``build_schema``.
+        columns: Column name to its declared spec.
         dataset: Catalog name of ``data``, for the message.
-        params_key: Parameters key that declares the schema, for the message.
+        params_key: Parameters key that declares the columns, for the message.
+        unique_key: Columns whose combined values must be unique.
+        allow_extra_columns: Whether columns that are not declared may be present.
 
     Returns:
-        ``data`` with every column coerced to its declared dtype.
+        ``data`` with every column coerced to its declared dtype; datetime columns in local
+        wall time.
 
     Raises:
         InputDataError: Listing each failing column and check, if any fail.
@@ -122,10 +185,12 @@ def validate_table(
 
     if data.empty:
         raise InputDataError(f"Dataset '{dataset}' has no rows; at least one row is needed.")
+    data = _as_wall_time(data, columns, dataset)
+    schema = _build_schema(columns, unique_key or [], allow_extra_columns)
     try:
         return schema.validate(data, lazy=True)
     except pa.errors.SchemaErrors as errors:
-        lines = _describe_failures(errors.failure_cases)
+        lines = _describe_failures(errors.failure_cases, data, schema)
         raise InputDataError(
             f"Dataset '{dataset}' does not match the schema declared in {params_key} "
             f"({len(lines)} failing check(s)):\n" + "\n".join(lines)

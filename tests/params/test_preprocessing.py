@@ -16,6 +16,7 @@ from roadmap_pipelines.params.preprocessing import (
     PreprocessingParams,
     Split,
     TabularParams,
+    TimeSeriesParams,
 )
 
 CONF = Path(__file__).resolve().parents[2] / "conf"
@@ -110,10 +111,102 @@ def test_outlier_rules_need_numeric_columns() -> None:
     config = _tabular(
         cleaning={"outliers": {"y": {"method": "iqr", "threshold": 1.5, "action": "clip"}}}
     )
-    with pytest.raises(ValidationError, match=r"needs int or float columns, got \['y'\]"):
+    with pytest.raises(ValidationError, match="cleaning.outliers.y: needs an int or float column"):
         TabularParams.model_validate(config)
 
 
 def test_errors_name_the_parameters_file() -> None:
     with pytest.raises(ValidationError, match="parameters_preprocessing.yml: preprocessing"):
         TabularParams.model_validate(_tabular(extra_key=1))
+
+
+def _typed_tabular(**overrides: Any) -> dict:
+    columns = {
+        "y": {"dtype": "category"},
+        "amount": {"dtype": "int", "min": 1},
+        "price": {"dtype": "float"},
+        "paid": {"dtype": "bool"},
+        "home": {"dtype": "category"},
+        "when": {"dtype": "datetime"},
+        "code": {"dtype": "string"},
+    }
+    return _tabular(columns=columns, **overrides)
+
+
+@pytest.mark.parametrize(
+    ("column", "rule", "message"),
+    [
+        ("home", {"strategy": "median"}, "strategy 'median' needs an int or float column"),
+        ("paid", {"strategy": "mean"}, "strategy 'mean' needs an int or float column"),
+        ("when", {"strategy": "most_frequent"}, "datetime columns cannot be imputed"),
+        ("amount", {"strategy": "constant", "fill_value": "none"}, "does not fit a 'int'"),
+        ("amount", {"strategy": "constant", "fill_value": 1.5}, "does not fit a 'int'"),
+        ("amount", {"strategy": "constant", "fill_value": -999}, "outside the column's [1.0"),
+        ("home", {"strategy": "constant", "fill_value": 0}, "fill_value 0 does not fit"),
+        ("paid", {"strategy": "constant", "fill_value": 0}, "does not fit a 'bool'"),
+        ("price", {"strategy": "constant", "fill_value": True}, "does not fit a 'float'"),
+    ],
+)
+def test_impute_rules_must_fit_their_column(column: str, rule: dict, message: str) -> None:
+    config = _typed_tabular(cleaning={"impute": {column: rule}})
+    with pytest.raises(ValidationError) as raised:
+        TabularParams.model_validate(config)
+    assert f"cleaning.impute.{column}" in str(raised.value)
+    assert message in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("column", "rule"),
+    [
+        ("paid", {"strategy": "most_frequent"}),
+        ("paid", {"strategy": "constant", "fill_value": False}),
+        ("price", {"strategy": "constant", "fill_value": 0}),
+        ("code", {"strategy": "constant", "fill_value": "unknown"}),
+        ("amount", {"strategy": "median"}),
+    ],
+)
+def test_impute_rules_that_fit_are_accepted(column: str, rule: dict) -> None:
+    params = TabularParams.model_validate(_typed_tabular(cleaning={"impute": {column: rule}}))
+    assert params.cleaning.impute[column].strategy == rule["strategy"]
+
+
+def test_time_split_needs_an_ordered_column() -> None:
+    split = {"strategy": "time", "test_size": 0.2, "time_column": "code"}
+    with pytest.raises(ValidationError, match="split.time_column 'code'.* not 'string'"):
+        TabularParams.model_validate(_typed_tabular(split=split))
+
+
+def test_stratified_split_needs_classes() -> None:
+    split = {"strategy": "stratified", "test_size": 0.2}
+    with pytest.raises(ValidationError, match="target 'price' is 'float'"):
+        TabularParams.model_validate(_typed_tabular(target="price", split=split))
+
+
+def test_duplicates_on_the_unique_key_is_a_contradiction() -> None:
+    config = _typed_tabular(unique_key=["code"], cleaning={"duplicates": {"subset": ["code"]}})
+    with pytest.raises(ValidationError, match=r"unique_key \['code'\] must already be unique"):
+        TabularParams.model_validate(config)
+
+
+def test_duplicates_can_be_switched_off() -> None:
+    params = TabularParams.model_validate(_typed_tabular(cleaning={"duplicates": None}))
+    assert params.cleaning.duplicates is None
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"frequency": {"uk_gas": "M"}}, "not pandas frequency aliases: {'uk_gas': 'M'}"),
+        ({"season_length": {"uk_gas": 0}}, "greater than 0"),
+    ],
+)
+def test_timeseries_frequency_and_season_length_are_checked(overrides: dict, message: str) -> None:
+    config = {
+        "dataset": "ts",
+        "id_column": "id",
+        "time_column": "t",
+        "value_column": "v",
+        **overrides,
+    }
+    with pytest.raises(ValidationError, match=re.escape(message)):
+        TimeSeriesParams.model_validate(config)

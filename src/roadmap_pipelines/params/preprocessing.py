@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, PositiveInt, field_validator, model_validator
 
 from roadmap_pipelines.params.base import StrictModel
 
@@ -64,7 +64,8 @@ class ImputeRule(StrictModel):
     model_config = ConfigDict(title=f"{_FILE}: a rule of preprocessing.tabular.cleaning.impute")
 
     strategy: Literal["median", "mean", "most_frequent", "constant"]
-    fill_value: float | str | None = None
+    # bool before int before float: pydantic keeps the YAML type that matches exactly
+    fill_value: bool | int | float | str | None = None
 
     @model_validator(mode="after")
     def _constant_needs_value(self) -> ImputeRule:
@@ -88,7 +89,9 @@ class Cleaning(StrictModel):
 
     model_config = ConfigDict(title=f"{_FILE}: preprocessing.tabular.cleaning")
 
-    duplicates: Duplicates = Duplicates()
+    duplicates: Duplicates | None = Field(
+        default=Duplicates(), description="null keeps repeated rows (e.g. event data)"
+    )
     drop_rows_missing_over: float | None = Field(default=None, ge=0, le=1)
     drop_columns_missing_over: float | None = Field(default=None, ge=0, le=1)
     impute: dict[str, ImputeRule] = Field(default_factory=dict)
@@ -130,12 +133,13 @@ class TabularParams(StrictModel):
 
     @model_validator(mode="after")
     def _columns_are_declared(self) -> TabularParams:
+        duplicates = self.cleaning.duplicates
         declared = set(self.columns)
         referenced = {
             "target": [self.target],
             "unique_key": self.unique_key,
             "normalise_strings.columns": self.normalise_strings.columns,
-            "cleaning.duplicates.subset": self.cleaning.duplicates.subset or [],
+            "cleaning.duplicates.subset": (duplicates.subset if duplicates else None) or [],
             "cleaning.impute": list(self.cleaning.impute),
             "cleaning.outliers": list(self.cleaning.outliers),
             "split.group_column": [self.split.group_column] if self.split.group_column else [],
@@ -154,13 +158,76 @@ class TabularParams(StrictModel):
                 + "): "
                 + "; ".join(unknown)
             )
-        numeric = {"int", "float"}
-        not_numeric = [
-            column for column in self.cleaning.outliers if self.columns[column].dtype not in numeric
-        ]
-        if not_numeric:
-            raise ValueError(f"cleaning.outliers needs int or float columns, got {not_numeric}")
         return self
+
+    @model_validator(mode="after")
+    def _rules_fit_column_dtypes(self) -> TabularParams:
+        problems = [
+            f"cleaning.outliers.{column}: needs an int or float column, not "
+            f"'{self.columns[column].dtype}'"
+            for column in self.cleaning.outliers
+            if self.columns[column].dtype not in _NUMERIC
+        ]
+        problems += [
+            problem
+            for column, rule in self.cleaning.impute.items()
+            if (problem := _impute_problem(column, rule, self.columns[column]))
+        ]
+        split = self.split
+        if split.strategy == "time" and self.columns[split.time_column].dtype not in _ORDERED:
+            problems.append(
+                f"split.time_column '{split.time_column}': a time split orders rows by it, so "
+                f"it must be datetime, int or float, not '{self.columns[split.time_column].dtype}'"
+            )
+        if split.strategy == "stratified" and self.columns[self.target].dtype not in _CLASSES:
+            problems.append(
+                f"split.strategy stratified: target '{self.target}' is "
+                f"'{self.columns[self.target].dtype}'; stratifying needs classes "
+                "(category, string, bool or int). Use random for a regression target."
+            )
+        duplicates = self.cleaning.duplicates
+        if duplicates and duplicates.subset and set(duplicates.subset) == set(self.unique_key):
+            problems.append(
+                f"unique_key {self.unique_key} must already be unique in the input, so "
+                "cleaning.duplicates.subset on the same columns would never apply: keep one"
+            )
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+
+_NUMERIC = ("int", "float")
+_ORDERED = ("datetime", "int", "float")
+_CLASSES = ("category", "string", "bool", "int")
+_FILL_TYPES = {
+    "int": (int,),
+    "float": (int, float),
+    "string": (str,),
+    "category": (str,),
+    "bool": (bool,),
+}
+
+
+def _impute_problem(column: str, rule: ImputeRule, spec: ColumnSpec) -> str | None:
+    """Say why ``rule`` cannot fill ``column`` of dtype ``spec.dtype``, or return ``None``."""
+    key = f"cleaning.impute.{column}"
+    if spec.dtype == "datetime":
+        return f"{key}: datetime columns cannot be imputed; drop such rows or fill upstream"
+    if rule.strategy in ("median", "mean") and spec.dtype not in _NUMERIC:
+        return f"{key}: strategy '{rule.strategy}' needs an int or float column, not '{spec.dtype}'"
+    if rule.strategy != "constant":
+        return None
+    value = rule.fill_value
+    allowed = _FILL_TYPES[spec.dtype]
+    if isinstance(value, bool) and bool not in allowed:
+        allowed = ()
+    if not isinstance(value, allowed):
+        return f"{key}: fill_value {value!r} does not fit a '{spec.dtype}' column"
+    too_low = spec.min is not None and value < spec.min
+    too_high = spec.max is not None and value > spec.max
+    if not isinstance(value, str | bool) and (too_low or too_high):
+        return f"{key}: fill_value {value!r} lies outside the column's [{spec.min}, {spec.max}]"
+    return None
 
 
 class TimeSeriesParams(StrictModel):
@@ -176,12 +243,29 @@ class TimeSeriesParams(StrictModel):
     frequency: dict[str, str] = Field(
         default_factory=dict, description="pandas frequency per series id; others are inferred"
     )
-    season_length: dict[str, int] = Field(
+    season_length: dict[str, PositiveInt] = Field(
         default_factory=dict, description="periods per season per series id; others follow freq"
     )
     duplicate_timestamps: Literal["first", "last", "mean", "sum"] = "last"
     gap_fill: Literal["interpolate", "ffill", "zero"] = "interpolate"
     min_seasons: int = Field(default=2, ge=1)
+
+    @field_validator("frequency")
+    @classmethod
+    def _frequencies_exist(cls, frequency: dict[str, str]) -> dict[str, str]:
+        from pandas.tseries.frequencies import to_offset
+
+        unknown = {}
+        for series_id, alias in frequency.items():
+            try:
+                to_offset(alias)
+            except ValueError:
+                unknown[series_id] = alias
+        if unknown:
+            raise ValueError(
+                f"not pandas frequency aliases: {unknown}; use e.g. D, W-SUN, MS, ME, QS, YS, h"
+            )
+        return frequency
 
 
 class PreprocessingParams(StrictModel):

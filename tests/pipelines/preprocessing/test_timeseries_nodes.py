@@ -75,6 +75,9 @@ def values_of(table: pd.DataFrame) -> list[float]:
 
 
 def regularise(data: pd.DataFrame, **overrides: object) -> tuple[pd.DataFrame, dict, list]:
+    """Regularise ``data``; the one-period seasons of ``ts_params`` apply to its series only."""
+    present = set(data["series_id"])
+    overrides.setdefault("season_length", {sid: 1 for sid in ("a", "b") if sid in present})
     return regularise_timeseries(data, ts_params(**overrides))
 
 
@@ -442,6 +445,14 @@ def test_quality_steps_count_duplicates_missing_stamps_and_filled_values() -> No
         {
             "dataset": "timeseries_raw",
             "stage": "series",
+            "rule": "trimmed_missing_ends",
+            "column": "a",
+            "split": "all",
+            "count": 0,
+        },
+        {
+            "dataset": "timeseries_raw",
+            "stage": "series",
             "rule": "missing_timestamps",
             "column": "a",
             "split": "all",
@@ -470,9 +481,11 @@ def test_quality_steps_are_listed_per_series_in_id_order() -> None:
 
     assert [(step["column"], step["rule"], step["count"]) for step in steps] == [
         ("a", "duplicate_timestamps", 0),
+        ("a", "trimmed_missing_ends", 0),
         ("a", "missing_timestamps", 1),
         ("a", "filled_interpolate", 1),
         ("b", "duplicate_timestamps", 0),
+        ("b", "trimmed_missing_ends", 0),
         ("b", "missing_timestamps", 0),
         ("b", "filled_interpolate", 0),
     ]
@@ -600,12 +613,13 @@ def test_mid_month_stamp_in_a_monthly_series_is_rejected() -> None:
         "a", ["2020-01-01", "2020-01-15", "2020-02-01", "2020-03-01"], [1.0, 1.5, 2.0, 3.0]
     )
 
+    # the monthly grid is inferred from the majority of steps, so the stray stamp is named
     with pytest.raises(
-        InputDataError, match="cannot infer a regular frequency for series 'a'"
+        InputDataError, match=r"series 'a' has 1 timestamp\(s\) off its 'MS' grid"
     ) as error:
         regularise(data)
 
-    assert "2020-01-15" in str(error.value)
+    assert "['2020-01-15']" in str(error.value)
 
 
 def test_stray_stamp_one_day_after_a_month_start_is_rejected() -> None:
@@ -679,3 +693,78 @@ def test_repeated_runs_give_identical_output() -> None:
     data = series("a", ["2020-01-01", "2020-03-01", "2020-04-01"], [5.0, 7.0, 8.0])
 
     pd.testing.assert_frame_equal(regularise(data)[0], regularise(data)[0])
+
+
+# --- calendars, time zones and parameters that name absent series ---------------------------
+
+
+def test_business_days_with_a_holiday_stay_business_days() -> None:
+    days = pd.bdate_range("2024-01-01", periods=30).delete(10)  # a Monday-to-Friday holiday
+    data = series("a", list(days.strftime("%Y-%m-%d")), [float(i) for i in range(29)])
+
+    out, meta, _ = regularise(data, season_length={}, min_seasons=2)
+
+    assert meta["a"]["frequency"] == "B"
+    assert meta["a"]["season_length"] == 5
+    assert len(out) == 30  # the holiday is filled, no weekend is invented
+    assert not (out["timestamp"].dt.day_of_week >= 5).any()
+
+
+def test_a_multiple_of_a_frequency_divides_its_season() -> None:
+    stamps = pd.date_range("2024-01-01", periods=48, freq="2h")
+    data = series("a", list(stamps.strftime("%Y-%m-%d %H:%M:%S")), [float(i) for i in range(48)])
+
+    _, meta, _ = regularise(data, season_length={}, min_seasons=2)
+
+    assert meta["a"]["frequency"] == "2h"
+    assert meta["a"]["season_length"] == 12  # 24 hours a day, one point every 2 hours
+    assert meta["a"]["start"] == "2024-01-01 00:00:00"
+    assert meta["a"]["end"] == "2024-01-04 22:00:00"
+
+
+def test_a_multiple_that_does_not_divide_the_season_asks_for_season_length() -> None:
+    stamps = pd.date_range("2024-01-01", periods=30, freq="3D")
+    data = series("a", list(stamps.strftime("%Y-%m-%d")), [float(i) for i in range(30)])
+
+    with pytest.raises(InputDataError, match="frequency '3D', which has no default season"):
+        regularise(data, season_length={})
+
+
+def test_gappy_hourly_series_is_recognised() -> None:
+    stamps = pd.date_range("2024-01-01", periods=60, freq="h").delete([5, 6, 30])
+    data = series("a", list(stamps.strftime("%Y-%m-%d %H:%M:%S")), [1.0] * 57)
+
+    out, meta, _ = regularise(data, season_length={})
+
+    assert meta["a"]["frequency"] == "h"
+    assert len(out) == 60
+
+
+def test_time_zone_aware_timestamps_keep_their_local_wall_time() -> None:
+    stamps = pd.date_range("2024-01-01", periods=30, freq="D", tz="Europe/Berlin")
+    raw = pd.DataFrame({"series_id": "a", "timestamp": stamps, "value": np.arange(30.0)})
+
+    validated, _ = validate_timeseries(raw, ts_params())
+    _, meta, _ = regularise_timeseries(validated, ts_params(season_length={}))
+
+    assert validated["timestamp"].iloc[0] == pd.Timestamp("2024-01-01 00:00:00")
+    assert meta["a"]["start"] == "2024-01-01"
+    assert meta["a"]["frequency"] == "D"
+
+
+def test_text_timestamps_with_a_utc_offset_are_refused_with_the_column() -> None:
+    raw = raw_frame(["a", "a"], ["2024-01-01T00:00:00+0100", "2024-01-02T00:00:00+0100"], [1, 2])
+
+    with pytest.raises(InputDataError) as error:
+        validate_timeseries(raw, ts_params(date_format=None))
+
+    message = str(error.value)
+    assert "column 'timestamp' has timestamps with a UTC offset" in message
+    assert "2024-01-01T00:00:00+0100" in message and "rows [0, 1]" in message
+
+
+def test_parameters_naming_an_absent_series_are_refused() -> None:
+    data = series("a", month_starts("2020-01-01", 4), [1.0, 2.0, 3.0, 4.0])
+
+    with pytest.raises(InputDataError, match=r"not in the data: \['air_pasengers'\]"):
+        regularise(data, frequency={"air_pasengers": "MS"})

@@ -21,7 +21,7 @@ from roadmap_pipelines.params.preprocessing import (
     TabularParams,
 )
 from roadmap_pipelines.quality_report import QualityStep, record
-from roadmap_pipelines.table_schema import build_schema, validate_table
+from roadmap_pipelines.table_schema import validate_table
 
 _COLUMNS_KEY = "parameters_preprocessing.yml: preprocessing.tabular.columns"
 
@@ -33,18 +33,19 @@ def _normalise_strings(
     data = data.copy()
     steps = []
     for column in rules.columns:
-        if column not in data or not (
-            pd.api.types.is_string_dtype(data[column]) or data[column].dtype == object
-        ):
+        if column not in data:
             continue
         before = data[column]
-        after = before.astype("str").where(before.notna())
-        if rules.strip:
-            after = after.str.strip()
+        if isinstance(before.dtype, pd.CategoricalDtype):
+            before = before.astype(object)
+        if not (pd.api.types.is_string_dtype(before) or before.dtype == object):
+            continue
+        text = before.astype("str").where(before.notna())
+        after = text.str.strip() if rules.strip else text
         if rules.case != "keep":
             after = getattr(after.str, rules.case)()
         after = after.mask(after == "")
-        changed = (after.fillna("\0") != before.fillna("\0")).sum()
+        changed = (text.notna() & ~(after == text).fillna(False)).sum()
         data[column] = after
         steps.append(record(params.dataset, "normalise", "strings", changed, column))
     return data, steps
@@ -82,8 +83,14 @@ def validate_tabular(
             f"Dataset '{params.dataset}': target column '{params.target}' is missing (or blank) "
             f"in all {len(raw)} rows; there is nothing to learn from."
         )
-    schema = build_schema(params.columns, params.unique_key, params.allow_extra_columns)
-    validated = validate_table(normalised, schema, params.dataset, _COLUMNS_KEY)
+    validated = validate_table(
+        normalised,
+        params.columns,
+        params.dataset,
+        _COLUMNS_KEY,
+        unique_key=params.unique_key,
+        allow_extra_columns=params.allow_extra_columns,
+    )
     steps.insert(0, record(params.dataset, "input", "rows_in", len(raw)))
     return _as_declared_categories(validated, params.columns), steps
 
@@ -104,11 +111,12 @@ def clean_rows(data: pd.DataFrame, params: TabularParams) -> tuple[pd.DataFrame,
     steps.append(record(params.dataset, "rows", "missing_target", no_target.sum(), params.target))
 
     rule = params.cleaning.duplicates
-    duplicated = data.duplicated(subset=rule.subset, keep=rule.keep)
-    data = data.loc[~duplicated]
-    kind = "duplicate_key" if rule.subset else "duplicate_row"
-    key = ",".join(rule.subset) if rule.subset else None
-    steps.append(record(params.dataset, "rows", kind, duplicated.sum(), key))
+    if rule is not None:
+        duplicated = data.duplicated(subset=rule.subset, keep=rule.keep)
+        data = data.loc[~duplicated]
+        kind = "duplicate_key" if rule.subset else "duplicate_row"
+        key = ",".join(rule.subset) if rule.subset else None
+        steps.append(record(params.dataset, "rows", kind, duplicated.sum(), key))
 
     threshold = params.cleaning.drop_rows_missing_over
     if threshold is not None:
@@ -159,14 +167,40 @@ def _check_split_is_possible(data: pd.DataFrame, params: TabularParams) -> None:
             )
 
 
+def _check_every_class_on_both_sides(
+    train: pd.DataFrame, test: pd.DataFrame, params: TabularParams
+) -> None:
+    target = params.target
+    counts = pd.DataFrame(
+        {"train": train[target].value_counts(), "test": test[target].value_counts()}
+    ).fillna(0)
+    counts = counts[(counts["train"] + counts["test"]) > 0]
+    missing = counts[(counts["train"] == 0) | (counts["test"] == 0)]
+    if len(missing):
+        raise InputDataError(
+            f"Dataset '{params.dataset}': with test_size {params.split.test_size} the stratified "
+            f"split leaves class(es) of '{target}' out of train or test: "
+            f"{missing.astype(int).to_dict(orient='index')}. Raise test_size or merge rare classes."
+        )
+
+
 def _test_mask(data: pd.DataFrame, params: TabularParams, random_state: int) -> np.ndarray:
     from sklearn.model_selection import GroupShuffleSplit, train_test_split
 
     split: Split = params.split
     positions = np.arange(len(data))
     if split.strategy == "time":
-        order = np.argsort(data[split.time_column].to_numpy(), kind="stable")
-        test_positions = order[len(data) - math.ceil(split.test_size * len(data)) :]
+        # rows sharing the cut-off time all go to test, so no moment is on both sides
+        times = data[split.time_column]
+        cutoff = times.sort_values(kind="stable").iloc[
+            len(data) - math.ceil(split.test_size * len(data))
+        ]
+        test_positions = positions[(times >= cutoff).to_numpy()]
+        if len(test_positions) == len(data):
+            raise InputDataError(
+                f"Dataset '{params.dataset}': every row has the earliest '{split.time_column}' "
+                f"value {cutoff!r} or a later one at the cut; a time split needs rows before it."
+            )
     elif split.strategy == "group":
         splitter = GroupShuffleSplit(
             n_splits=1, test_size=split.test_size, random_state=random_state
@@ -199,9 +233,19 @@ def split_train_test(
         InputDataError: If the rows cannot make the requested split (too few rows, a class
             with fewer than two rows, missing group or time values, a single group).
     """
+    if isinstance(random_state, bool) or not isinstance(random_state, int):
+        raise InputDataError(
+            f"Parameter 'random_state' (parameters.yml) must be an integer, got {random_state!r}."
+        )
+    if not 0 <= random_state < 2**32:
+        raise InputDataError(
+            f"Parameter 'random_state' (parameters.yml) must lie in [0, 2**32), got {random_state}."
+        )
     _check_split_is_possible(data, params)
     test = _test_mask(data, params, random_state)
     train_rows, test_rows = data.loc[~test], data.loc[test]
+    if params.split.strategy == "stratified":
+        _check_every_class_on_both_sides(train_rows, test_rows, params)
     steps = [
         record(params.dataset, "split", params.split.strategy, len(train_rows), split="train"),
         record(params.dataset, "split", params.split.strategy, len(test_rows), split="test"),
@@ -222,7 +266,7 @@ def _impute_value(train: pd.DataFrame, column: str, spec: ColumnSpec, rule: Any,
             f"Dataset '{dataset}': column '{column}' has no value in the train split, so its "
             f"'{rule.strategy}' imputation has nothing to learn from; use strategy constant."
         )
-    if isinstance(observed[column].dtype, pd.CategoricalDtype) or spec.dtype == "string":
+    if isinstance(observed[column].dtype, pd.CategoricalDtype) or spec.dtype in ("string", "bool"):
         observed = observed.astype(object).where(observed.notna(), np.nan)
     else:
         observed = observed.astype("float64")
@@ -280,6 +324,13 @@ def fit_cleaning_rules(train: pd.DataFrame, params: TabularParams) -> dict[str, 
             upper = values.mean() + rule.threshold * values.std()
         if params.columns[column].dtype == "int":
             lower, upper = math.ceil(lower), math.floor(upper)
+        if not lower < upper:
+            raise InputDataError(
+                f"Dataset '{params.dataset}': column '{column}' has no spread in the train split "
+                f"for the '{rule.method}' rule (bounds [{lower}, {upper}]; most values equal "
+                f"{values.mode().iloc[0]}), so it would {rule.action} every other value. Remove "
+                f"the rule for '{column}' or use another method."
+            )
         outliers[column] = {"lower": float(lower), "upper": float(upper), "action": rule.action}
     return {"dropped_columns": dropped, "impute": impute, "outliers": outliers}
 
@@ -327,8 +378,17 @@ def clean_train(
 
     Returns:
         The cleaned train split and the quality steps taken.
+
+    Raises:
+        InputDataError: If the outlier rules drop every train row.
     """
-    return _apply_rules(train, rules, params.dataset, "train")
+    cleaned, steps = _apply_rules(train, rules, params.dataset, "train")
+    if cleaned.empty:
+        raise InputDataError(
+            f"Dataset '{params.dataset}': the outlier rules dropped all {len(train)} train rows; "
+            "loosen cleaning.outliers thresholds or use clip or flag."
+        )
+    return cleaned, steps
 
 
 def clean_test(

@@ -10,11 +10,20 @@ import pandas as pd
 from roadmap_pipelines.errors import InputDataError
 from roadmap_pipelines.params.preprocessing import ColumnSpec, TimeSeriesParams
 from roadmap_pipelines.quality_report import QualityStep, record
-from roadmap_pipelines.table_schema import build_schema, validate_table
+from roadmap_pipelines.table_schema import validate_table
+from roadmap_pipelines.timestamps import timestamp_labels
 
 _SEASON_LENGTHS = {"h": 24, "D": 7, "B": 5, "W": 52, "MS": 12, "ME": 12, "QS": 4, "QE": 4}
 _ANNUAL = ("YS", "YE")
-_STEP_DAYS = {"D": (1, 1), "W": (7, 7), "M": (28, 31), "Q": (89, 92), "Y": (365, 366)}
+_DAY = 86_400
+_STEP_DAYS = {
+    "h": (1 / 24, 1 / 24),
+    "D": (1, 1),
+    "W": (7, 7),
+    "M": (28, 31),
+    "Q": (89, 92),
+    "Y": (365, 366),
+}
 
 
 def validate_timeseries(
@@ -39,9 +48,8 @@ def validate_timeseries(
         ),
         params.value_column: ColumnSpec(dtype="float", nullable=True),
     }
-    schema = build_schema(columns, unique_key=[], allow_extra_columns=True)
     key = "parameters_preprocessing.yml: preprocessing.timeseries"
-    validated = validate_table(raw, schema, params.dataset, key)
+    validated = validate_table(raw, columns, params.dataset, key)
     steps = [record(params.dataset, "input", "rows_in", len(raw))]
     return validated[list(columns)], steps
 
@@ -64,18 +72,20 @@ def infer_frequency(timestamps: pd.DatetimeIndex) -> str | None:
         return None
     # The most common step decides, so a stray stamp cannot turn a monthly series daily;
     # the caller's grid check then rejects that stamp.
-    units = [_step_unit(days) for days in timestamps.to_series().diff().dt.days.iloc[1:]]
-    counted = Counter(unit for unit in units if unit is not None).most_common(1)
+    steps = timestamps.to_series().diff().dt.total_seconds().iloc[1:]
+    counted = Counter(unit for unit in map(_step_unit, steps) if unit is not None).most_common(1)
     if not counted:
         return None
-    unit = counted[0][0]
-    first = timestamps[0]
+    unit, first = counted[0][0], timestamps[0]
+    if unit == "h":
+        return "h"
     if unit == "D":
-        return "D"
+        only_weekdays = bool((timestamps.day_of_week < 5).all())
+        return "B" if only_weekdays and (timestamps[-1] - first).days >= 7 else "D"
     if unit == "W":
         return f"W-{first.day_name()[:3].upper()}"
-    starts = bool(timestamps.is_month_start.all())
-    if not (starts or timestamps.is_month_end.all()):
+    starts = timestamps.is_month_start.mean() > 0.5
+    if not (starts or timestamps.is_month_end.mean() > 0.5):
         return None
     month = first.month_name()[:3].upper()
     return {
@@ -85,10 +95,10 @@ def infer_frequency(timestamps: pd.DatetimeIndex) -> str | None:
     }[unit]
 
 
-def _step_unit(days: int) -> str | None:
-    """Name the calendar unit a step of ``days`` days is one of, if any."""
+def _step_unit(seconds: float) -> str | None:
+    """Name the calendar unit a step of ``seconds`` is one of, if any."""
     for unit, (shortest, longest) in _STEP_DAYS.items():
-        if shortest <= days <= longest:
+        if shortest * _DAY <= seconds <= longest * _DAY:
             return unit
     return None
 
@@ -96,15 +106,17 @@ def _step_unit(days: int) -> str | None:
 def _season_length(series_id: str, frequency: str, params: TimeSeriesParams) -> int:
     if series_id in params.season_length:
         return params.season_length[series_id]
-    code = pd.tseries.frequencies.to_offset(frequency).rule_code.split("-")[0]
+    offset = pd.tseries.frequencies.to_offset(frequency)
+    code = offset.rule_code.split("-")[0]
     if code in _ANNUAL:
         return 1
-    if code not in _SEASON_LENGTHS:
+    per_season = _SEASON_LENGTHS.get(code)
+    if per_season is None or per_season % offset.n:
         raise InputDataError(
             f"Dataset '{params.dataset}': series '{series_id}' has frequency '{frequency}', "
             "which has no default season length; set preprocessing.timeseries.season_length."
         )
-    return _SEASON_LENGTHS[code]
+    return per_season // offset.n
 
 
 def _regular_series(
@@ -122,14 +134,16 @@ def _regular_series(
         # groupby first/last skip missing values; keep the row the rule names, missing or not.
         chosen = points.drop_duplicates(subset=time, keep=params.duplicate_timestamps)
         values = chosen.set_index(time)[value].sort_index()
+    n_before_trim = len(values)
     values = values.loc[values.first_valid_index() : values.last_valid_index()]
+    n_trimmed = n_before_trim - len(values)
     index = pd.DatetimeIndex(values.index)
 
     frequency = params.frequency.get(series_id) or infer_frequency(index)
     if frequency is None:
         raise InputDataError(
             f"Dataset '{params.dataset}': cannot infer a regular frequency for series "
-            f"'{series_id}' (timestamps {list(index[:3].strftime('%Y-%m-%d'))}...); set it in "
+            f"'{series_id}' (timestamps {timestamp_labels(index[:3])}...); set it in "
             "preprocessing.timeseries.frequency."
         )
     grid = pd.date_range(index[0], index[-1], freq=frequency)
@@ -137,7 +151,7 @@ def _regular_series(
     if len(off_grid):
         raise InputDataError(
             f"Dataset '{params.dataset}': series '{series_id}' has {len(off_grid)} timestamp(s) "
-            f"off its '{frequency}' grid, e.g. {list(off_grid[:3].strftime('%Y-%m-%d'))}."
+            f"off its '{frequency}' grid, e.g. {timestamp_labels(off_grid[:3])}."
         )
     regular = values.reindex(grid)
     n_missing = int(regular.isna().sum())
@@ -160,12 +174,13 @@ def _regular_series(
     meta = {
         "frequency": frequency,
         "season_length": season,
-        "start": grid[0].strftime("%Y-%m-%d"),
-        "end": grid[-1].strftime("%Y-%m-%d"),
+        "start": timestamp_labels(grid)[0],
+        "end": timestamp_labels(grid)[-1],
         "n_points": len(regular),
     }
     steps = [
         record(params.dataset, "series", "duplicate_timestamps", n_duplicates, series_id),
+        record(params.dataset, "series", "trimmed_missing_ends", n_trimmed, series_id),
         record(params.dataset, "series", "missing_timestamps", n_gaps, series_id),
         record(params.dataset, "series", f"filled_{params.gap_fill}", n_missing, series_id),
     ]
@@ -190,8 +205,15 @@ def regularise_timeseries(
 
     Raises:
         InputDataError: If a series has no value, no inferable frequency, timestamps off its
-            frequency's grid, or fewer points than ``min_seasons`` seasons.
+            frequency's grid, or fewer points than ``min_seasons`` seasons, or if the
+            parameters name a series that is not in the data.
     """
+    unknown = (set(params.frequency) | set(params.season_length)) - set(data[params.id_column])
+    if unknown:
+        raise InputDataError(
+            f"Dataset '{params.dataset}': preprocessing.timeseries.frequency or season_length "
+            f"names series that are not in the data: {sorted(unknown)}."
+        )
     frames, meta, steps = [], {}, []
     for series_id, points in data.groupby(params.id_column, sort=True):
         if points[params.value_column].isna().all():

@@ -13,6 +13,7 @@ import pandas as pd
 from roadmap_pipelines.errors import InputDataError
 from roadmap_pipelines.params.preprocessing import TimeSeriesParams
 from roadmap_pipelines.params.reporting import ReportingParams
+from roadmap_pipelines.timestamps import timestamp_labels
 
 # Figures are typed ``Any``: Kedro resolves node type hints at import time, and importing
 # plotly there would slow every CLI call, Kedro-Viz and the tests.
@@ -150,7 +151,7 @@ def plot_timeseries(
     for row, series_id in enumerate(ids, start=1):
         points = series.loc[series[columns.id_column] == series_id]
         figure.add_scatter(
-            x=points[columns.time_column].dt.strftime("%Y-%m-%d").tolist(),
+            x=timestamp_labels(points[columns.time_column]),
             y=points[columns.value_column].tolist(),
             name=series_id,
             mode="lines",

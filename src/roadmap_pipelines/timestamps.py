@@ -1,0 +1,17 @@
+"""Readable, deterministic text for timestamps in reports, figures and error messages."""
+
+import pandas as pd
+
+
+def timestamp_labels(timestamps: pd.DatetimeIndex | pd.Series) -> list[str]:
+    """Format timestamps as ISO dates, adding the time of day only where one is set.
+
+    Args:
+        timestamps: Naive timestamps.
+
+    Returns:
+        ``"YYYY-MM-DD"`` labels for dates at midnight, ``"YYYY-MM-DD HH:MM:SS"`` otherwise.
+    """
+    index = pd.DatetimeIndex(timestamps)
+    at_midnight = bool((index == index.normalize()).all())
+    return list(index.strftime("%Y-%m-%d" if at_midnight else "%Y-%m-%d %H:%M:%S"))
