@@ -102,10 +102,21 @@ def test_default_run_writes_quality_report_and_eda(default_run: Path) -> None:
     assert len(overview["data"]) == 6
 
 
-def test_run_never_writes_into_the_working_tree(default_run: Path) -> None:
-    assert default_run != PROJECT_ROOT
-    assert not PROJECT_ROOT.joinpath("data").samefile(default_run / "data")
-    assert output_digests(default_run)
+def _working_tree_data() -> dict[str, tuple[int, int]]:
+    return {
+        str(path): (path.stat().st_size, path.stat().st_mtime_ns)
+        for path in sorted((PROJECT_ROOT / "data").rglob("*"))
+        if path.is_file()
+    }
+
+
+def test_run_never_writes_into_the_working_tree(project: Path) -> None:
+    before = _working_tree_data()
+
+    run_session(project)
+
+    assert _working_tree_data() == before
+    assert "data/05_model_input/train.parquet" in output_digests(project)
 
 
 def test_two_runs_give_byte_identical_outputs(default_run: Path, tmp_path: Path) -> None:
