@@ -104,7 +104,7 @@ def test_header_only_file_is_reported_as_empty(completed_project: Path) -> None:
     raw = completed_project / "data/01_raw/credit.csv"
     raw.write_text(raw.read_text().splitlines()[0] + "\n")
 
-    with pytest.raises(InputDataError, match="Dataset 'tabular_raw' has no rows"):
+    with pytest.raises(InputDataError, match="Dataset 'credit.tabular_raw' has no rows"):
         run_session(completed_project)
     assert output_digests(completed_project) == before
 
@@ -118,11 +118,11 @@ def _edit_parameters(project: Path, change: Callable[[dict], None]) -> None:
 
 PARAMETER_CASES = {
     "unknown strategy": (
-        lambda p: p["tabular"]["cleaning"]["impute"]["Income"].update(strategy="mode"),
+        lambda p: p["tabular"]["credit"]["cleaning"]["impute"]["Income"].update(strategy="mode"),
         ["preprocessing.tabular", "Income", "strategy", "'median', 'mean', 'most_frequent'"],
     ),
     "unknown key": (
-        lambda p: p["tabular"]["cleaning"].update(drop_duplicate_rows=True),
+        lambda p: p["tabular"]["credit"]["cleaning"].update(drop_duplicate_rows=True),
         ["preprocessing.tabular", "drop_duplicate_rows", "Extra inputs are not permitted"],
     ),
     "unknown top-level key": (
@@ -130,11 +130,11 @@ PARAMETER_CASES = {
         ["parameters_preprocessing.yml", "sampling", "Extra inputs are not permitted"],
     ),
     "impossible value": (
-        lambda p: p["tabular"]["split"].update(test_size=1.5),
+        lambda p: p["tabular"]["credit"]["split"].update(test_size=1.5),
         ["split", "test_size", "less than 1"],
     ),
     "undeclared column": (
-        lambda p: p["tabular"]["cleaning"]["outliers"].update(
+        lambda p: p["tabular"]["credit"]["cleaning"]["outliers"].update(
             Salary={"method": "iqr", "threshold": 1.5, "action": "clip"}
         ),
         ["cleaning.outliers: 'Salary'", "not declared"],

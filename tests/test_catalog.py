@@ -30,7 +30,7 @@ def _locations(entry: dict) -> list[str]:
 
 
 def test_there_are_environments_to_check() -> None:
-    assert {"api", "sql", "ames", "local"} <= set(ENVIRONMENTS)
+    assert {"api", "sql", "local"} <= set(ENVIRONMENTS)
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)

@@ -21,8 +21,20 @@ STAGES = yaml.safe_load((PROJECT_ROOT / "dvc.yaml").read_text())["stages"]
 
 
 def _catalog_files() -> dict[str, str]:
+    """The file of every dataset the pipelines name, dataset factories resolved."""
+    from kedro.io import DataCatalog
+
     loader = OmegaConfigLoader(str(PROJECT_ROOT / "conf"), base_env="base", default_run_env="local")
-    return {name: entry["filepath"] for name, entry in loader["catalog"].items()}
+    catalog = DataCatalog.from_config(loader["catalog"])
+    bootstrap_project(PROJECT_ROOT)
+    files = {}
+    for name in pipelines["__default__"].datasets():
+        if name.startswith("params:") or name == "parameters" or name not in catalog:
+            continue
+        filepath = catalog[name]._describe().get("filepath")
+        if filepath is not None:
+            files[name] = str(filepath)
+    return files
 
 
 def _pipeline_names() -> list[str]:

@@ -28,8 +28,8 @@ def test_registry_names_every_pipeline() -> None:
 
 
 def test_default_run_writes_clean_train_and_test(default_run: Path) -> None:
-    train = pd.read_parquet(default_run / "data/05_model_input/train.parquet")
-    test = pd.read_parquet(default_run / "data/05_model_input/test.parquet")
+    train = pd.read_parquet(default_run / "data/05_model_input/credit/train.parquet")
+    test = pd.read_parquet(default_run / "data/05_model_input/credit/test.parquet")
 
     assert len(train) + len(test) == RAW_CREDIT_ROWS - EXACT_DUPLICATES_IN_CREDIT
     assert len(test) == pytest.approx(0.2 * (len(train) + len(test)), abs=1)
@@ -42,10 +42,29 @@ def test_default_run_writes_clean_train_and_test(default_run: Path) -> None:
     assert train["Debt_outlier"].dtype == bool
 
 
+def test_default_run_splits_the_regression_task_too(default_run: Path) -> None:
+    raw = pd.read_parquet(default_run / "data/01_raw/ames.parquet")
+    train = pd.read_parquet(default_run / "data/05_model_input/ames/train.parquet")
+    test = pd.read_parquet(default_run / "data/05_model_input/ames/test.parquet")
+    rules = json.loads((default_run / "data/02_intermediate/ames/cleaning_rules.json").read_text())
+
+    # area outliers (IQR x 3 on train) are dropped from train only; test keeps every row
+    upper = rules["outliers"]["area"]["upper"]
+    assert train["area"].max() <= upper < raw["area"].max()
+    assert len(test) == pytest.approx(0.2 * len(raw), abs=1)
+    assert set(train["PID"]).isdisjoint(test["PID"])
+    assert train["price"].dtype == float
+    # Pool.QC is missing for >99% of houses: dropped by drop_columns_missing_over
+    assert "Pool.QC" not in train and "Pool.QC" not in test
+    assert train["Lot.Frontage"].notna().all()
+
+
 def test_default_run_cleaning_rules_come_from_train_only(default_run: Path) -> None:
-    rules = json.loads((default_run / "data/02_intermediate/cleaning_rules.json").read_text())
+    rules = json.loads(
+        (default_run / "data/02_intermediate/credit/cleaning_rules.json").read_text()
+    )
     raw = pd.read_csv(default_run / "data/01_raw/credit.csv")
-    train = pd.read_parquet(default_run / "data/05_model_input/train.parquet")
+    train = pd.read_parquet(default_run / "data/05_model_input/credit/train.parquet")
 
     assert rules["impute"]["Debt"] == 0
     assert rules["impute"]["Home"] == "owner"
@@ -73,32 +92,38 @@ def test_default_run_regularises_every_series(default_run: Path) -> None:
 
 
 def test_default_run_writes_quality_report_and_eda(default_run: Path) -> None:
-    report = json.loads((default_run / "data/08_reporting/data_quality_report.json").read_text())
+    report = json.loads(
+        (default_run / "data/08_reporting/credit/data_quality_report.json").read_text()
+    )
     totals = {
         (row["dataset"], row["stage"], row["rule"], row["split"]): row["count"]
         for row in report["totals"]
     }
-    assert totals[("tabular_raw", "input", "rows_in", "all")] == RAW_CREDIT_ROWS
-    assert totals[("tabular_raw", "rows", "duplicate_row", "all")] == EXACT_DUPLICATES_IN_CREDIT
+    assert totals[("credit.tabular_raw", "input", "rows_in", "all")] == RAW_CREDIT_ROWS
+    assert (
+        totals[("credit.tabular_raw", "rows", "duplicate_row", "all")] == EXACT_DUPLICATES_IN_CREDIT
+    )
     raw = pd.read_csv(default_run / "data/01_raw/credit.csv")
     imputed = (
-        totals[("tabular_raw", "missing", "impute", "train")]
-        + totals[("tabular_raw", "missing", "impute", "test")]
+        totals[("credit.tabular_raw", "missing", "impute", "train")]
+        + totals[("credit.tabular_raw", "missing", "impute", "test")]
     )
     assert imputed == raw[["Income", "Assets", "Debt", "Home", "Marital", "Job"]].isna().sum().sum()
-    assert report["parameters"]["tabular"]["target"] == "Status"
+    assert report["parameters"]["target"] == "Status"
 
-    profile = pd.read_csv(default_run / "data/08_reporting/column_profile.csv")
-    train = pd.read_parquet(default_run / "data/05_model_input/train.parquet")
+    profile = pd.read_csv(default_run / "data/08_reporting/credit/column_profile.csv")
+    train = pd.read_parquet(default_run / "data/05_model_input/credit/train.parquet")
     assert profile.set_index("column").loc["Age", "mean"] == pytest.approx(
         train["Age"].astype(float).mean(), abs=1e-6
     )
-    counts = json.loads((default_run / "data/08_reporting/category_counts.json").read_text())
+    counts = json.loads((default_run / "data/08_reporting/credit/category_counts.json").read_text())
     assert sum(counts["Status"].values()) == len(train)
-    heatmap = json.loads((default_run / "data/08_reporting/correlation_heatmap.json").read_text())
+    heatmap = json.loads(
+        (default_run / "data/08_reporting/credit/correlation_heatmap.json").read_text()
+    )
     assert heatmap["data"][0]["type"] == "heatmap"
     assert "Age" in heatmap["data"][0]["x"]
-    overview = json.loads((default_run / "data/08_reporting/timeseries_overview.json").read_text())
+    overview = json.loads((default_run / "data/08_reporting/timeseries/overview.json").read_text())
     assert len(overview["data"]) == 6
 
 
@@ -116,7 +141,7 @@ def test_run_never_writes_into_the_working_tree(project: Path) -> None:
     run_session(project)
 
     assert _working_tree_data() == before
-    assert "data/05_model_input/train.parquet" in output_digests(project)
+    assert "data/05_model_input/credit/train.parquet" in output_digests(project)
 
 
 def test_two_runs_give_byte_identical_outputs(default_run: Path, tmp_path: Path) -> None:

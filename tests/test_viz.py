@@ -12,6 +12,7 @@ from kedro.framework.project import pipelines
 from kedro.framework.startup import bootstrap_project
 
 from project_runs import PROJECT_ROOT
+from roadmap_pipelines.tabular_tasks import TABULAR_TASKS
 
 
 def test_kedro_viz_build_shows_every_pipeline_node_and_layer(project: Path) -> None:
@@ -25,8 +26,18 @@ def test_kedro_viz_build_shows_every_pipeline_node_and_layer(project: Path) -> N
 
     bootstrap_project(PROJECT_ROOT)
     assert {path.name for path in (api / "pipelines").iterdir()} == set(pipelines)
-    shown = {node["name"] for node in main["nodes"] if node["type"] == "task"}
+    # Viz shows each node's short name inside its task's collapsible namespace
+    shown = {
+        ".".join([*(node["modular_pipelines"] or []), node["name"]])
+        for node in main["nodes"]
+        if node["type"] == "task"
+    }
     assert shown == {node.name for node in pipelines["__default__"].nodes}
+    namespaces = {node["name"] for node in main["nodes"] if node["type"] == "modularPipeline"}
+    assert namespaces == set(TABULAR_TASKS)
     assert main["layers"] == ["raw", "intermediate", "primary", "model_input", "reporting"]
     parameters = {node["name"] for node in main["nodes"] if node["type"] == "parameters"}
-    assert "params:preprocessing.tabular" in parameters
+    assert {
+        "params:preprocessing.tabular.credit",
+        "params:preprocessing.tabular.ames",
+    } <= parameters

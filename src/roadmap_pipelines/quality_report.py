@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TypedDict
+from collections.abc import Iterable
+from typing import Any, TypedDict
+
+import pandas as pd
+from pydantic import BaseModel
 
 
 class QualityStep(TypedDict):
@@ -23,3 +27,29 @@ def record(
     return QualityStep(
         dataset=dataset, stage=stage, rule=rule, column=column, split=split, count=int(count)
     )
+
+
+def quality_report(
+    params: BaseModel, step_lists: Iterable[list[QualityStep]]
+) -> tuple[dict[str, Any], pd.DataFrame]:
+    """Gather the steps of several nodes into a report and a table.
+
+    Args:
+        params: The parameters the steps ran with, echoed into the report.
+        step_lists: The quality steps of each node.
+
+    Returns:
+        The report as a JSON-ready dict (parameters, totals per rule, every step) and the
+        same steps as a table.
+    """
+    steps = [step for step_list in step_lists for step in step_list]
+    table = pd.DataFrame(steps, columns=list(QualityStep.__annotations__))
+    totals = (
+        table.groupby(["dataset", "stage", "rule", "split"], sort=True)["count"].sum().reset_index()
+    )
+    report = {
+        "parameters": params.model_dump(mode="json"),
+        "totals": totals.to_dict(orient="records"),
+        "steps": steps,
+    }
+    return report, table

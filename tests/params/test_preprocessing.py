@@ -18,15 +18,18 @@ from roadmap_pipelines.params.preprocessing import (
     TabularParams,
     TimeSeriesParams,
 )
+from roadmap_pipelines.tabular_tasks import TABULAR_TASKS
 
 CONF = Path(__file__).resolve().parents[2] / "conf"
 
 
-@pytest.mark.parametrize("env", ["base", "ames"])
-def test_shipped_parameter_files_are_valid(env: str) -> None:
-    raw = yaml.safe_load((CONF / env / "parameters_preprocessing.yml").read_text())
+def test_shipped_parameter_file_is_valid_for_every_task() -> None:
+    raw = yaml.safe_load((CONF / "base" / "parameters_preprocessing.yml").read_text())
     params = PreprocessingParams.model_validate(raw["preprocessing"])
-    assert params.tabular.target in params.tabular.columns
+    assert set(params.tabular) == set(TABULAR_TASKS)
+    for task, tabular in params.tabular.items():
+        assert tabular.target in tabular.columns
+        assert tabular.dataset == f"{task}.tabular_raw"
 
 
 def _strings(value: Any) -> list[str]:
@@ -40,7 +43,7 @@ def _strings(value: Any) -> list[str]:
 def test_shipped_parameter_files_have_no_interpolation() -> None:
     # DVC reads these files as plain YAML and cannot resolve ${...}
     paths = sorted(CONF.glob("*/parameters*.yml"))
-    assert len(paths) >= 4
+    assert len(paths) >= 3
     for path in paths:
         values = _strings(yaml.safe_load(path.read_text()))
         assert not [text for text in values if "${" in text], path

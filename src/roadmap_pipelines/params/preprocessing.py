@@ -16,7 +16,7 @@ DType = Literal["int", "float", "string", "category", "bool", "datetime"]
 class ColumnSpec(StrictModel):
     """What one input column must look like."""
 
-    model_config = ConfigDict(title=f"{_FILE}: a column of preprocessing.tabular.columns")
+    model_config = ConfigDict(title=f"{_FILE}: a column of preprocessing.tabular.<task>.columns")
 
     dtype: DType
     nullable: bool = True
@@ -42,7 +42,7 @@ class ColumnSpec(StrictModel):
 class StringNormalisation(StrictModel):
     """Trim and re-case text before it is checked against the schema."""
 
-    model_config = ConfigDict(title=f"{_FILE}: preprocessing.tabular.normalise_strings")
+    model_config = ConfigDict(title=f"{_FILE}: preprocessing.tabular.<task>.normalise_strings")
 
     columns: list[str] = Field(default_factory=list)
     strip: bool = True
@@ -52,7 +52,7 @@ class StringNormalisation(StrictModel):
 class Duplicates(StrictModel):
     """Which rows count as duplicates and which copy to keep."""
 
-    model_config = ConfigDict(title=f"{_FILE}: preprocessing.tabular.cleaning.duplicates")
+    model_config = ConfigDict(title=f"{_FILE}: preprocessing.tabular.<task>.cleaning.duplicates")
 
     subset: list[str] | None = None
     keep: Literal["first", "last"] = "first"
@@ -61,7 +61,9 @@ class Duplicates(StrictModel):
 class ImputeRule(StrictModel):
     """How to fill one column's missing values (statistics come from the train split)."""
 
-    model_config = ConfigDict(title=f"{_FILE}: a rule of preprocessing.tabular.cleaning.impute")
+    model_config = ConfigDict(
+        title=f"{_FILE}: a rule of preprocessing.tabular.<task>.cleaning.impute"
+    )
 
     strategy: Literal["median", "mean", "most_frequent", "constant"]
     # bool before int before float: pydantic keeps the YAML type that matches exactly
@@ -77,7 +79,9 @@ class ImputeRule(StrictModel):
 class OutlierRule(StrictModel):
     """An outlier rule for one numeric column (bounds come from the train split)."""
 
-    model_config = ConfigDict(title=f"{_FILE}: a rule of preprocessing.tabular.cleaning.outliers")
+    model_config = ConfigDict(
+        title=f"{_FILE}: a rule of preprocessing.tabular.<task>.cleaning.outliers"
+    )
 
     method: Literal["iqr", "zscore"]
     threshold: float = Field(gt=0)
@@ -87,7 +91,7 @@ class OutlierRule(StrictModel):
 class Cleaning(StrictModel):
     """Every cleaning step of the tabular input."""
 
-    model_config = ConfigDict(title=f"{_FILE}: preprocessing.tabular.cleaning")
+    model_config = ConfigDict(title=f"{_FILE}: preprocessing.tabular.<task>.cleaning")
 
     duplicates: Duplicates | None = Field(
         default=Duplicates(), description="null keeps repeated rows (e.g. event data)"
@@ -101,7 +105,7 @@ class Cleaning(StrictModel):
 class Split(StrictModel):
     """How to split the cleaned rows into train and test."""
 
-    model_config = ConfigDict(title=f"{_FILE}: preprocessing.tabular.split")
+    model_config = ConfigDict(title=f"{_FILE}: preprocessing.tabular.<task>.split")
 
     strategy: Literal["random", "stratified", "group", "time"]
     test_size: float = Field(gt=0, lt=1)
@@ -120,7 +124,7 @@ class Split(StrictModel):
 class TabularParams(StrictModel):
     """``preprocessing.tabular``: validate, clean and split one table."""
 
-    model_config = ConfigDict(title=f"{_FILE}: preprocessing.tabular")
+    model_config = ConfigDict(title=f"{_FILE}: preprocessing.tabular.<task>")
 
     dataset: str = Field(description="catalog name of the input, used in error messages")
     target: str
@@ -273,5 +277,17 @@ class PreprocessingParams(StrictModel):
 
     model_config = ConfigDict(title=f"{_FILE}: preprocessing")
 
-    tabular: TabularParams
+    tabular: dict[str, TabularParams] = Field(description="one block per tabular task")
     timeseries: TimeSeriesParams
+
+    @field_validator("tabular")
+    @classmethod
+    def _one_block_per_task(cls, tabular: dict[str, TabularParams]) -> dict[str, TabularParams]:
+        from roadmap_pipelines.tabular_tasks import TABULAR_TASKS
+
+        if set(tabular) != set(TABULAR_TASKS):
+            raise ValueError(
+                f"needs one block per tabular task {list(TABULAR_TASKS)} "
+                f"(roadmap_pipelines/tabular_tasks.py), got {sorted(tabular)}"
+            )
+        return tabular

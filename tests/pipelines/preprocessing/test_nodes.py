@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from roadmap_pipelines.errors import InputDataError
-from roadmap_pipelines.params.preprocessing import PreprocessingParams, TabularParams
+from roadmap_pipelines.params.preprocessing import TabularParams
 from roadmap_pipelines.pipelines.preprocessing.nodes import (
     build_quality_report,
     clean_rows,
@@ -821,18 +821,8 @@ def test_fit_rejects_zscore_bounds_from_a_single_train_value(column):
 # --------------------------------------------------------------------------------------------
 
 
-def preprocessing_params() -> PreprocessingParams:
-    return PreprocessingParams.model_validate(
-        {
-            "tabular": make_params().model_dump(),
-            "timeseries": {
-                "dataset": "toy_series",
-                "id_column": "series_id",
-                "time_column": "timestamp",
-                "value_column": "value",
-            },
-        }
-    )
+def preprocessing_params() -> TabularParams:
+    return make_params()
 
 
 REPORT_STEPS = [
@@ -874,8 +864,8 @@ def test_report_echoes_the_parameters():
     report, _ = build_quality_report(params, *REPORT_STEPS)
 
     assert report["parameters"] == params.model_dump(mode="json")
-    assert report["parameters"]["tabular"]["dataset"] == DATASET
-    assert report["parameters"]["tabular"]["split"] == {
+    assert report["parameters"]["dataset"] == DATASET
+    assert report["parameters"]["split"] == {
         "strategy": "random",
         "test_size": 0.25,
         "group_column": None,

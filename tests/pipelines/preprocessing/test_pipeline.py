@@ -22,37 +22,42 @@ def params() -> PreprocessingParams:
     return PreprocessingParams.model_validate(raw["preprocessing"])
 
 
-def _catalog(params: PreprocessingParams, tabular: pd.DataFrame) -> DataCatalog:
+def _catalog(params: PreprocessingParams, credit: pd.DataFrame) -> DataCatalog:
     return DataCatalog(
         {
-            "tabular_raw": MemoryDataset(tabular),
+            "credit.tabular_raw": MemoryDataset(credit),
+            "ames.tabular_raw": MemoryDataset(pd.read_parquet(ROOT / "data/01_raw/ames.parquet")),
             "timeseries_raw": MemoryDataset(pd.read_csv(ROOT / "data/01_raw/timeseries.csv")),
-            "params:preprocessing": MemoryDataset(params),
-            "params:preprocessing.tabular": MemoryDataset(params.tabular),
+            "params:preprocessing.tabular.credit": MemoryDataset(params.tabular["credit"]),
+            "params:preprocessing.tabular.ames": MemoryDataset(params.tabular["ames"]),
             "params:preprocessing.timeseries": MemoryDataset(params.timeseries),
+            "params:preprocessing": MemoryDataset(params),
             "params:random_state": MemoryDataset(42),
         }
     )
 
 
-def test_pipeline_final_outputs_are_the_tables_and_the_report() -> None:
+def test_pipeline_runs_the_tabular_part_once_per_task_under_its_namespace() -> None:
     pipeline = create_pipeline()
-    assert "cleaning_rules" in pipeline.all_outputs()
+    assert {"credit.cleaning_rules", "ames.cleaning_rules"} <= pipeline.all_outputs()
     assert pipeline.inputs() == {
-        "tabular_raw",
+        "credit.tabular_raw",
+        "ames.tabular_raw",
         "timeseries_raw",
-        "params:preprocessing",
-        "params:preprocessing.tabular",
+        "params:preprocessing.tabular.credit",
+        "params:preprocessing.tabular.ames",
         "params:preprocessing.timeseries",
+        "params:preprocessing",
         "params:random_state",
     }
+    per_task = {"tabular_train", "tabular_test", "data_quality_report", "data_quality_table"}
     assert pipeline.outputs() == {
-        "tabular_train",
-        "tabular_test",
+        f"{task}.{name}" for task in ("credit", "ames") for name in per_task
+    } | {
         "timeseries_clean",
         "timeseries_summary",
-        "data_quality_report",
-        "data_quality_table",
+        "timeseries_quality_report",
+        "timeseries_quality_table",
     }
 
 
@@ -64,11 +69,11 @@ def test_pipeline_cleans_messy_rows_end_to_end(params: PreprocessingParams) -> N
 
     outputs = SequentialRunner().run(create_pipeline(), _catalog(params, messy))
     catalog_outputs = {name: outputs[name].load() for name in outputs}
-    train, test = catalog_outputs["tabular_train"], catalog_outputs["tabular_test"]
+    train, test = catalog_outputs["credit.tabular_train"], catalog_outputs["credit.tabular_test"]
 
     assert len(train) + len(test) == len(raw) - 2  # the two shipped duplicates plus ours: 4
     assert train.isna().sum().sum() == 0 and test.isna().sum().sum() == 0
-    table = catalog_outputs["data_quality_table"]
+    table = catalog_outputs["credit.data_quality_table"]
     counts = table.set_index(["stage", "rule", "column", "split"])["count"]
     assert counts[("normalise", "strings", "Home", "all")] == 1
     assert counts[("rows", "duplicate_row", None, "all")] == 4
@@ -82,6 +87,7 @@ def test_pipeline_is_deterministic_for_a_seed(params: PreprocessingParams) -> No
     first = SequentialRunner().run(create_pipeline(), _catalog(params, raw))
     second = SequentialRunner().run(create_pipeline(), _catalog(params, raw))
 
-    for name in ("tabular_train", "tabular_test", "timeseries_clean"):
+    for name in ("credit.tabular_train", "ames.tabular_test", "timeseries_clean"):
         pd.testing.assert_frame_equal(first[name].load(), second[name].load())
-    assert first["data_quality_report"].load() == second["data_quality_report"].load()
+    for name in ("credit.data_quality_report", "ames.data_quality_report"):
+        assert first[name].load() == second[name].load()

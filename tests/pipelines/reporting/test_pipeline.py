@@ -29,7 +29,8 @@ def test_reporting_pipeline_profiles_train_and_plots_series() -> None:
     columns = TimeSeriesParams(dataset="ts", id_column="id", time_column="t", value_column="v")
     catalog = DataCatalog(
         {
-            "tabular_train": MemoryDataset(train),
+            "credit.tabular_train": MemoryDataset(train),
+            "ames.tabular_train": MemoryDataset(train.rename(columns={"x2": "x3"})),
             "timeseries_clean": MemoryDataset(series),
             "params:reporting": MemoryDataset(ReportingParams(correlation_method="pearson")),
             "params:preprocessing.timeseries": MemoryDataset(columns),
@@ -38,15 +39,14 @@ def test_reporting_pipeline_profiles_train_and_plots_series() -> None:
 
     outputs = SequentialRunner().run(create_pipeline(), catalog)
 
+    per_task = {"column_profile", "category_counts", "correlation_heatmap"}
     assert set(outputs) == {
-        "column_profile",
-        "category_counts",
-        "correlation_heatmap",
-        "timeseries_overview",
-    }
-    profile = outputs["column_profile"].load().set_index("column")
+        f"{task}.{name}" for task in ("credit", "ames") for name in per_task
+    } | {"timeseries_overview"}
+    profile = outputs["credit.column_profile"].load().set_index("column")
     assert profile.loc["x1", "mean"] == 2.5
-    assert outputs["category_counts"].load() == {"y": {"a": 3, "b": 1}}
-    heatmap = outputs["correlation_heatmap"].load()
+    assert outputs["credit.category_counts"].load() == {"y": {"a": 3, "b": 1}}
+    heatmap = outputs["credit.correlation_heatmap"].load()
     assert heatmap.data[0].z.tolist() == [[1.0, -1.0], [-1.0, 1.0]]
+    assert set(outputs["ames.column_profile"].load()["column"]) == {"y", "x1", "x3"}
     assert list(outputs["timeseries_overview"].load().data[0].y) == [1.0, 2.0, 3.0]

@@ -20,10 +20,10 @@ from roadmap_pipelines.params.preprocessing import (
     Split,
     TabularParams,
 )
-from roadmap_pipelines.quality_report import QualityStep, record
+from roadmap_pipelines.quality_report import QualityStep, quality_report, record
 from roadmap_pipelines.table_schema import validate_table
 
-_COLUMNS_KEY = "parameters_preprocessing.yml: preprocessing.tabular.columns"
+_COLUMNS_KEY = "parameters_preprocessing.yml: preprocessing.tabular.<task>.columns"
 
 
 def _normalise_strings(
@@ -67,7 +67,7 @@ def validate_tabular(
 
     Args:
         raw: The tabular input as loaded from the catalog.
-        params: ``preprocessing.tabular`` parameters.
+        params: The task's ``preprocessing.tabular.<task>`` parameters.
 
     Returns:
         The table with each column in its declared dtype, and the quality steps taken.
@@ -100,7 +100,7 @@ def clean_rows(data: pd.DataFrame, params: TabularParams) -> tuple[pd.DataFrame,
 
     Args:
         data: The validated table.
-        params: ``preprocessing.tabular`` parameters.
+        params: The task's ``preprocessing.tabular.<task>`` parameters.
 
     Returns:
         The remaining rows (re-indexed from 0) and the quality steps taken.
@@ -223,7 +223,7 @@ def split_train_test(
 
     Args:
         data: The row-cleaned table.
-        params: ``preprocessing.tabular`` parameters.
+        params: The task's ``preprocessing.tabular.<task>`` parameters.
         random_state: The project seed.
 
     Returns:
@@ -282,7 +282,7 @@ def fit_cleaning_rules(train: pd.DataFrame, params: TabularParams) -> dict[str, 
 
     Args:
         train: The train split.
-        params: ``preprocessing.tabular`` parameters.
+        params: The task's ``preprocessing.tabular.<task>`` parameters.
 
     Returns:
         JSON-ready rules: ``dropped_columns`` (name to missing share), ``impute`` (name to
@@ -374,7 +374,7 @@ def clean_train(
     Args:
         train: The train split.
         rules: Output of ``fit_cleaning_rules``.
-        params: ``preprocessing.tabular`` parameters.
+        params: The task's ``preprocessing.tabular.<task>`` parameters.
 
     Returns:
         The cleaned train split and the quality steps taken.
@@ -399,7 +399,7 @@ def clean_test(
     Args:
         test: The test split.
         rules: Output of ``fit_cleaning_rules``.
-        params: ``preprocessing.tabular`` parameters.
+        params: The task's ``preprocessing.tabular.<task>`` parameters.
 
     Returns:
         The cleaned test split and the quality steps taken.
@@ -408,26 +408,33 @@ def clean_test(
 
 
 def build_quality_report(
-    params: PreprocessingParams, *step_lists: list[QualityStep]
+    params: TabularParams, *step_lists: list[QualityStep]
 ) -> tuple[dict[str, Any], pd.DataFrame]:
-    """Gather every step's counts into the data-quality report.
+    """Gather every step's counts of one tabular task into its data-quality report.
 
     Args:
-        params: All ``preprocessing`` parameters, echoed into the report.
+        params: The task's ``preprocessing.tabular.<task>`` parameters, echoed into the report.
         *step_lists: The quality steps of each node.
 
     Returns:
         The report as a JSON-ready dict (parameters, totals per rule, every step) and the
         same steps as a table.
     """
-    steps = [step for step_list in step_lists for step in step_list]
-    table = pd.DataFrame(steps, columns=list(QualityStep.__annotations__))
-    totals = (
-        table.groupby(["dataset", "stage", "rule", "split"], sort=True)["count"].sum().reset_index()
-    )
-    report = {
-        "parameters": params.model_dump(mode="json"),
-        "totals": totals.to_dict(orient="records"),
-        "steps": steps,
-    }
-    return report, table
+    return quality_report(params, step_lists)
+
+
+def build_timeseries_quality_report(
+    params: PreprocessingParams, *step_lists: list[QualityStep]
+) -> tuple[dict[str, Any], pd.DataFrame]:
+    """Gather every step's counts of the time series into their data-quality report.
+
+    Args:
+        params: All ``preprocessing`` parameters. The node takes the whole block so that Kedro
+            validates the file as one before any node runs (an unknown top-level key, or a
+            task block with no task); the report echoes ``timeseries`` only.
+        *step_lists: The quality steps of each node.
+
+    Returns:
+        The report as a JSON-ready dict and the same steps as a table.
+    """
+    return quality_report(params.timeseries, step_lists)

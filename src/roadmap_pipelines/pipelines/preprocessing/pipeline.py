@@ -1,10 +1,11 @@
-"""Wire the preprocessing nodes: tabular validate → clean → split → fit/apply rules, and
-time series validate → regularise, both feeding the data-quality report."""
+"""Wire the preprocessing nodes: per tabular task validate → clean → split → fit/apply rules,
+and time series validate → regularise; each part writes its own data-quality report."""
 
 from kedro.pipeline import Node, Pipeline
 
 from roadmap_pipelines.pipelines.preprocessing.nodes import (
     build_quality_report,
+    build_timeseries_quality_report,
     clean_rows,
     clean_test,
     clean_train,
@@ -16,13 +17,23 @@ from roadmap_pipelines.pipelines.preprocessing.timeseries_nodes import (
     regularise_timeseries,
     validate_timeseries,
 )
+from roadmap_pipelines.tabular_tasks import for_each_task
 
 TABULAR = "params:preprocessing.tabular"
 TIMESERIES = "params:preprocessing.timeseries"
 
 
 def create_pipeline(**kwargs) -> Pipeline:
-    """Create the ``preprocessing`` pipeline."""
+    """Create the ``preprocessing`` pipeline: the tabular part once per task, then series."""
+    return (
+        for_each_task(
+            _tabular(), task_parameters=("preprocessing.tabular",), shared=("params:random_state",)
+        )
+        + _timeseries()
+    )
+
+
+def _tabular() -> Pipeline:
     return Pipeline(
         [
             Node(
@@ -62,6 +73,26 @@ def create_pipeline(**kwargs) -> Pipeline:
                 name="clean_test",
             ),
             Node(
+                build_quality_report,
+                inputs=[
+                    TABULAR,
+                    "quality_steps_validation",
+                    "quality_steps_rows",
+                    "quality_steps_split",
+                    "quality_steps_train",
+                    "quality_steps_test",
+                ],
+                outputs=["data_quality_report", "data_quality_table"],
+                name="build_quality_report",
+            ),
+        ]
+    )
+
+
+def _timeseries() -> Pipeline:
+    return Pipeline(
+        [
+            Node(
                 validate_timeseries,
                 inputs=["timeseries_raw", TIMESERIES],
                 outputs=["timeseries_validated", "quality_steps_timeseries_input"],
@@ -74,19 +105,14 @@ def create_pipeline(**kwargs) -> Pipeline:
                 name="regularise_timeseries",
             ),
             Node(
-                build_quality_report,
+                build_timeseries_quality_report,
                 inputs=[
                     "params:preprocessing",
-                    "quality_steps_validation",
-                    "quality_steps_rows",
-                    "quality_steps_split",
-                    "quality_steps_train",
-                    "quality_steps_test",
                     "quality_steps_timeseries_input",
                     "quality_steps_timeseries",
                 ],
-                outputs=["data_quality_report", "data_quality_table"],
-                name="build_quality_report",
+                outputs=["timeseries_quality_report", "timeseries_quality_table"],
+                name="build_timeseries_quality_report",
             ),
         ]
     )

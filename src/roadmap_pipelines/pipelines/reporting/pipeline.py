@@ -1,4 +1,5 @@
-"""Wire the EDA nodes: profile, categories and correlations of the train split, and plots."""
+"""Wire the EDA nodes: per tabular task the profile, categories and correlations of the train
+split with their plot, and an overview of the time series."""
 
 from kedro.pipeline import Node, Pipeline
 
@@ -9,12 +10,27 @@ from roadmap_pipelines.pipelines.reporting.nodes import (
     profile_columns,
     summarise_categories,
 )
+from roadmap_pipelines.tabular_tasks import for_each_task
 
 PARAMS = "params:reporting"
 
 
 def create_pipeline(**kwargs) -> Pipeline:
     """Create the ``reporting`` pipeline."""
+    tabular = for_each_task(_tabular_eda(), task_parameters=(), shared=(PARAMS,))
+    return tabular + Pipeline(
+        [
+            Node(
+                plot_timeseries,
+                ["timeseries_clean", "params:preprocessing.timeseries", PARAMS],
+                "timeseries_overview",
+                name="plot_timeseries",
+            ),
+        ]
+    )
+
+
+def _tabular_eda() -> Pipeline:
     return Pipeline(
         [
             Node(profile_columns, "tabular_train", "column_profile", name="profile_columns"),
@@ -35,12 +51,6 @@ def create_pipeline(**kwargs) -> Pipeline:
                 ["feature_correlations", PARAMS],
                 "correlation_heatmap",
                 name="plot_correlations",
-            ),
-            Node(
-                plot_timeseries,
-                ["timeseries_clean", "params:preprocessing.timeseries", PARAMS],
-                "timeseries_overview",
-                name="plot_timeseries",
             ),
         ]
     )
