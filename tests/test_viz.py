@@ -35,7 +35,14 @@ def test_kedro_viz_build_shows_every_pipeline_node_and_layer(project: Path) -> N
     assert shown == {node.name for node in pipelines["__default__"].nodes}
     namespaces = {node["name"] for node in main["nodes"] if node["type"] == "modularPipeline"}
     assert namespaces == set(TABULAR_TASKS)
-    assert main["layers"] == ["raw", "intermediate", "primary", "model_input", "reporting"]
+    assert main["layers"] == [
+        "raw",
+        "intermediate",
+        "primary",
+        "feature",
+        "model_input",
+        "reporting",
+    ]
     parameters = {node["name"] for node in main["nodes"] if node["type"] == "parameters"}
     assert {
         "params:preprocessing.tabular.credit",

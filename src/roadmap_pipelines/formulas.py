@@ -1,0 +1,149 @@
+"""Evaluate declared formula features (``ratio: "Debt / Income"``) without ``eval``.
+
+A formula is parsed with :mod:`ast` and only arithmetic on columns and numbers, and a short
+list of numpy functions, is evaluated; anything else (attributes, subscripts, other calls,
+comparisons, names that are not columns) is refused with the reason. Column names that are not
+Python identifiers are written in backticks, as in ``DataFrame.query``: ```Lot.Area` / area``.
+"""
+
+from __future__ import annotations
+
+import ast
+import operator
+import re
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+_BINARY: dict[type[ast.operator], Callable] = {
+    ast.Add: operator.add,
+    ast.Sub: operator.sub,
+    ast.Mult: operator.mul,
+    ast.Div: operator.truediv,
+    ast.Pow: operator.pow,
+}
+_UNARY: dict[type[ast.unaryop], Callable] = {ast.USub: operator.neg, ast.UAdd: operator.pos}
+FUNCTIONS: dict[str, Callable] = {
+    "log": np.log,
+    "log1p": np.log1p,
+    "exp": np.exp,
+    "sqrt": np.sqrt,
+    "abs": np.abs,
+}
+_QUOTED = re.compile(r"`([^`]+)`")
+
+
+class FormulaError(ValueError):
+    """A formula that cannot be evaluated on the table, and why."""
+
+
+def referenced_columns(formula: str) -> set[str]:
+    """Name every column ``formula`` reads.
+
+    Args:
+        formula: The expression, with non-identifier column names in backticks.
+
+    Returns:
+        The column names.
+
+    Raises:
+        FormulaError: If the formula is not valid arithmetic.
+    """
+    tree, quoted = _parse(formula)
+    return {
+        quoted.get(node.id, node.id)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Name) and node.id not in FUNCTIONS
+    }
+
+
+def evaluate(formula: str, table: pd.DataFrame) -> pd.Series:
+    """Compute ``formula`` row by row on ``table``.
+
+    Division by zero and logs of non-positive numbers give missing values (not infinities),
+    which the numeric imputer of the feature preprocessor then fills.
+
+    Args:
+        formula: The expression, with non-identifier column names in backticks.
+        table: The rows; every referenced column must be numeric.
+
+    Returns:
+        The float result, indexed like ``table``.
+
+    Raises:
+        FormulaError: If the formula is not allowed arithmetic, or names a column that is
+            missing or not numeric.
+    """
+    tree, quoted = _parse(formula)
+    missing = sorted(referenced_columns(formula) - set(table.columns))
+    if missing:
+        raise FormulaError(
+            f"names column(s) {missing} that the table does not have; columns: "
+            f"{sorted(map(str, table.columns))}"
+        )
+
+    def value(node: ast.AST) -> pd.Series | float:
+        if isinstance(node, ast.Constant):
+            return float(node.value)
+        if isinstance(node, ast.Name):
+            column = quoted.get(node.id, node.id)
+            series = table[column]
+            if not (pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series)):
+                raise FormulaError(f"column '{column}' is {series.dtype}, not numeric")
+            return series.astype("float64")
+        if isinstance(node, ast.BinOp):
+            return _BINARY[type(node.op)](value(node.left), value(node.right))
+        if isinstance(node, ast.UnaryOp):
+            return _UNARY[type(node.op)](value(node.operand))
+        call = node  # _parse allows nothing else
+        return FUNCTIONS[call.func.id](value(call.args[0]))
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        result = value(tree.body)
+    if not isinstance(result, pd.Series):
+        raise FormulaError("reads no column: a constant is not a feature")
+    return result.replace([np.inf, -np.inf], np.nan)
+
+
+def _parse(formula: str) -> tuple[ast.Expression, dict[str, str]]:
+    """Parse ``formula`` with backticked names replaced, refusing anything but arithmetic."""
+    quoted: dict[str, str] = {}
+
+    def placeholder(match: re.Match) -> str:
+        name = f"__column_{len(quoted)}"
+        quoted[name] = match.group(1)
+        return name
+
+    try:
+        tree = ast.parse(_QUOTED.sub(placeholder, formula), mode="eval")
+    except SyntaxError as error:
+        raise FormulaError(f"is not a valid expression ({error.msg})") from None
+    for node in ast.walk(tree):
+        problem = _refusal(node)
+        if problem:
+            raise FormulaError(problem)
+    return tree, quoted
+
+
+def _refusal(node: ast.AST) -> str | None:
+    """Say why ``node`` is not allowed in a formula, or ``None`` if it is."""
+    allowed = (ast.Expression, ast.Name, ast.Load, ast.BinOp, ast.UnaryOp, ast.Call, ast.Constant)
+    allowed += tuple(_BINARY) + tuple(_UNARY)
+    if not isinstance(node, allowed):
+        return (
+            f"uses {type(node).__name__}, which formulas do not allow: use + - * / ** on "
+            f"columns and numbers, and {sorted(FUNCTIONS)}"
+        )
+    if isinstance(node, ast.Constant) and (
+        isinstance(node.value, bool) or not isinstance(node.value, int | float)
+    ):
+        return f"uses the constant {node.value!r}; only numbers are allowed"
+    if isinstance(node, ast.Call) and not (
+        isinstance(node.func, ast.Name)
+        and node.func.id in FUNCTIONS
+        and len(node.args) == 1
+        and not node.keywords
+    ):
+        return f"calls something other than one of {sorted(FUNCTIONS)} with one argument"
+    return None

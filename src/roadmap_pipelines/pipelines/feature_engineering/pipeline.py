@@ -1,0 +1,54 @@
+"""Wire the feature nodes per tabular task: create row-wise features on each split, specify
+the preprocessor from the training features, and report what it transforms and selects."""
+
+from kedro.pipeline import Node, Pipeline
+
+from roadmap_pipelines.pipelines.feature_engineering.nodes import (
+    create_features,
+    report_features,
+    specify_preprocessor,
+)
+from roadmap_pipelines.tabular_tasks import for_each_task
+
+FEATURES = "params:feature_engineering"
+TABULAR = "params:preprocessing.tabular"
+
+
+def create_pipeline(**kwargs) -> Pipeline:
+    """Create the ``feature_engineering`` pipeline, once per tabular task."""
+    return for_each_task(
+        _features(),
+        task_parameters=("feature_engineering", "preprocessing.tabular", "problems"),
+        shared=("params:random_state",),
+    )
+
+
+def _features() -> Pipeline:
+    return Pipeline(
+        [
+            Node(
+                create_features,
+                ["tabular_train", FEATURES, TABULAR],
+                "feature_train",
+                name="create_train_features",
+            ),
+            Node(
+                create_features,
+                ["tabular_test", FEATURES, TABULAR],
+                "feature_test",
+                name="create_test_features",
+            ),
+            Node(
+                specify_preprocessor,
+                ["feature_train", FEATURES, TABULAR, "params:problems", "params:random_state"],
+                "feature_preprocessor",
+                name="specify_preprocessor",
+            ),
+            Node(
+                report_features,
+                ["feature_preprocessor", "feature_train", FEATURES, TABULAR],
+                ["feature_report", "feature_correlation_matrix"],
+                name="report_features",
+            ),
+        ]
+    )
