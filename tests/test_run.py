@@ -28,8 +28,8 @@ def test_registry_names_every_pipeline() -> None:
 
 
 def test_default_run_writes_clean_train_and_test(default_run: Path) -> None:
-    train = pd.read_parquet(default_run / "data/05_model_input/credit/train.parquet")
-    test = pd.read_parquet(default_run / "data/05_model_input/credit/test.parquet")
+    train = pd.read_parquet(default_run / "data/03_primary/credit/train.parquet")
+    test = pd.read_parquet(default_run / "data/03_primary/credit/test.parquet")
 
     assert len(train) + len(test) == RAW_CREDIT_ROWS - EXACT_DUPLICATES_IN_CREDIT
     assert len(test) == pytest.approx(0.2 * (len(train) + len(test)), abs=1)
@@ -44,8 +44,8 @@ def test_default_run_writes_clean_train_and_test(default_run: Path) -> None:
 
 def test_default_run_splits_the_regression_task_too(default_run: Path) -> None:
     raw = pd.read_parquet(default_run / "data/01_raw/ames.parquet")
-    train = pd.read_parquet(default_run / "data/05_model_input/ames/train.parquet")
-    test = pd.read_parquet(default_run / "data/05_model_input/ames/test.parquet")
+    train = pd.read_parquet(default_run / "data/03_primary/ames/train.parquet")
+    test = pd.read_parquet(default_run / "data/03_primary/ames/test.parquet")
     rules = json.loads((default_run / "data/02_intermediate/ames/cleaning_rules.json").read_text())
 
     # area outliers (IQR x 3 on train) are dropped from train only; test keeps every row
@@ -64,7 +64,7 @@ def test_default_run_cleaning_rules_come_from_train_only(default_run: Path) -> N
         (default_run / "data/02_intermediate/credit/cleaning_rules.json").read_text()
     )
     raw = pd.read_csv(default_run / "data/01_raw/credit.csv")
-    train = pd.read_parquet(default_run / "data/05_model_input/credit/train.parquet")
+    train = pd.read_parquet(default_run / "data/03_primary/credit/train.parquet")
 
     assert rules["impute"]["Debt"] == 0
     assert rules["impute"]["Home"] == "owner"
@@ -112,7 +112,7 @@ def test_default_run_writes_quality_report_and_eda(default_run: Path) -> None:
     assert report["parameters"]["target"] == "Status"
 
     profile = pd.read_csv(default_run / "data/08_reporting/credit/column_profile.csv")
-    train = pd.read_parquet(default_run / "data/05_model_input/credit/train.parquet")
+    train = pd.read_parquet(default_run / "data/03_primary/credit/train.parquet")
     assert profile.set_index("column").loc["Age", "mean"] == pytest.approx(
         train["Age"].astype(float).mean(), abs=1e-6
     )
@@ -141,7 +141,7 @@ def test_run_never_writes_into_the_working_tree(project: Path) -> None:
     run_session(project)
 
     assert _working_tree_data() == before
-    assert "data/05_model_input/credit/train.parquet" in output_digests(project)
+    assert "data/03_primary/credit/train.parquet" in output_digests(project)
 
 
 def test_two_runs_give_byte_identical_outputs(default_run: Path, tmp_path: Path) -> None:

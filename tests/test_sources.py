@@ -16,8 +16,8 @@ from project_runs import run_session
 
 def _model_input(project: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     return (
-        pd.read_parquet(project / "data/05_model_input/credit/train.parquet"),
-        pd.read_parquet(project / "data/05_model_input/credit/test.parquet"),
+        pd.read_parquet(project / "data/03_primary/credit/train.parquet"),
+        pd.read_parquet(project / "data/03_primary/credit/test.parquet"),
     )
 
 

@@ -40,7 +40,6 @@ def test_kedro_viz_build_shows_every_pipeline_node_and_layer(project: Path) -> N
         "intermediate",
         "primary",
         "feature",
-        "model_input",
         "reporting",
     ]
     parameters = {node["name"] for node in main["nodes"] if node["type"] == "parameters"}
