@@ -12,7 +12,7 @@ export UV_PYTHON_DOWNLOADS := never
 # LightGBM's OpenMP threads spin-wait on shared cores and slow everything else down.
 export OMP_WAIT_POLICY := passive
 
-.PHONY: run test lint viz bench install clean-data
+.PHONY: run test lint viz viz-build bench install clean-data
 
 run: $(VENV)/.installed
 	$(VENV)/bin/kedro run
@@ -31,6 +31,10 @@ bench: $(VENV)/.installed
 
 viz: $(VENV)/.installed
 	$(VENV)/bin/kedro viz run --no-browser
+
+# Static Kedro-Viz site in build/, with the dataset previews of the last run.
+viz-build: $(VENV)/.installed
+	$(VENV)/bin/kedro viz build --include-previews
 
 $(UV):
 	$(PYTHON) -m venv .uv

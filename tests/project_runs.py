@@ -67,3 +67,27 @@ def output_digests(project: Path) -> dict[str, str]:
         for path in sorted((project / "data").rglob("*"))
         if path.is_file() and "01_raw" not in path.parts
     }
+
+
+def reporting_datasets(project: Path) -> dict[str, Any]:
+    """Every dataset of the registered pipelines whose Kedro-Viz layer is ``reporting``.
+
+    Read from the project's catalog (dataset factories resolved), by name.
+    """
+    from kedro.framework.project import pipelines
+    from kedro.framework.session import KedroSession
+    from kedro.framework.startup import bootstrap_project
+
+    bootstrap_project(project)
+    with KedroSession.create(project_path=project) as session:
+        catalog = session.load_context().catalog
+    names = set().union(*(pipeline.datasets() for pipeline in pipelines.values()))
+    found = {}
+    for name in sorted(names):
+        if name == "parameters" or name.startswith("params:"):
+            continue
+        dataset = catalog.get(name)
+        viz = (getattr(dataset, "metadata", None) or {}).get("kedro-viz", {})
+        if viz.get("layer") == "reporting":
+            found[name] = dataset
+    return found

@@ -62,3 +62,15 @@ def test_raw_inputs_exist_and_are_small() -> None:
         if "01_raw" in path.parts:
             assert path.is_file(), name
             assert path.stat().st_size < 5 * 1024 * 1024, name
+
+
+def test_reporting_tables_preview_twenty_rows_in_viz() -> None:
+    tables = {
+        name: entry
+        for name, entry in _catalog("local").items()
+        if entry.get("metadata", {}).get("kedro-viz", {}).get("layer") == "reporting"
+        and entry["type"].startswith("pandas.")
+    }
+    assert tables, "no reporting tables in the catalog"
+    for name, entry in tables.items():
+        assert entry["metadata"]["kedro-viz"].get("preview_args") == {"nrows": 20}, name

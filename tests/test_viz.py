@@ -1,4 +1,7 @@
-"""Kedro-Viz can build the project: every pipeline, node and layer is there to browse."""
+"""Kedro-Viz can build the project: every pipeline, node and layer is there to browse.
+
+The live server in a real browser is tested in ``test_viz_browser.py``.
+"""
 
 from __future__ import annotations
 
@@ -8,20 +11,37 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from kedro.framework.project import pipelines
 from kedro.framework.startup import bootstrap_project
 
-from project_runs import PROJECT_ROOT
+from project_runs import PROJECT_ROOT, reporting_datasets
 from roadmap_pipelines.tabular_tasks import TABULAR_TASKS
 
+# what Kedro-Viz calls the preview of each dataset type of the reporting layer
+PREVIEW_TYPES = {
+    "CSVDataset": "TablePreview",
+    "JSONDataset": "JSONPreview",  # kedro_datasets.json
+    "PlotlyJSONDataset": "PlotlyPreview",  # kedro_datasets.plotly.JSONDataset
+}
 
-def test_kedro_viz_build_shows_every_pipeline_node_and_layer(project: Path) -> None:
+
+def kedro_viz_build(project: Path, *options: str) -> Path:
+    """Run ``kedro viz build [options]`` in ``project``; return the static site's api folder."""
     kedro = Path(sys.executable).with_name("kedro")
     environment = {**os.environ, "KEDRO_DISABLE_TELEMETRY": "true"}
     subprocess.run(
-        [str(kedro), "viz", "build"], cwd=project, env=environment, check=True, capture_output=True
+        [str(kedro), "viz", "build", *options],
+        cwd=project,
+        env=environment,
+        check=True,
+        capture_output=True,
     )
-    api = project / "build/api"
+    return project / "build/api"
+
+
+def test_kedro_viz_build_shows_every_pipeline_node_and_layer(project: Path) -> None:
+    api = kedro_viz_build(project)
     main = json.loads((api / "main").read_text())
 
     bootstrap_project(PROJECT_ROOT)
@@ -47,3 +67,39 @@ def test_kedro_viz_build_shows_every_pipeline_node_and_layer(project: Path) -> N
         "params:preprocessing.tabular.credit",
         "params:preprocessing.tabular.ames",
     } <= parameters
+
+
+@pytest.mark.parametrize("include_previews", [True, False], ids=["with-previews", "no-previews"])
+def test_kedro_viz_build_writes_reporting_previews_only_when_asked(
+    completed_project: Path, include_previews: bool
+) -> None:
+    api = kedro_viz_build(completed_project, *(["--include-previews"] if include_previews else []))
+    node_ids = {
+        node["name"]: node["id"] for node in json.loads((api / "main").read_text())["nodes"]
+    }
+    reporting = reporting_datasets(completed_project)
+    assert len(reporting) >= 10, sorted(reporting)
+
+    for name, dataset in reporting.items():
+        node = json.loads((api / "nodes" / node_ids[name]).read_text())
+        if not include_previews:
+            assert node.get("preview") is None, name
+            continue
+        kind = type(dataset).__name__
+        if type(dataset).__module__.startswith("kedro_datasets.plotly"):
+            kind = "PlotlyJSONDataset"
+        assert node["preview_type"] == PREVIEW_TYPES[kind], name
+        assert node["preview"], name
+        if kind == "CSVDataset":
+            # the catalog's preview_args: the first 20 rows (Kedro-Viz's default is 5)
+            rows = dataset.load()
+            assert len(node["preview"]["data"]) == min(20, len(rows)), name
+            assert node["preview"]["columns"] == list(rows.columns), name
+        elif kind == "PlotlyJSONDataset":
+            # the whole figure the reporting pipeline wrote
+            assert node["preview"] == json.loads(Path(node["filepath"]).read_text()), name
+
+    if include_previews:
+        # a table longer than the preview really is cut at 20 rows
+        profile = json.loads((api / "nodes" / node_ids["ames.column_profile"]).read_text())
+        assert len(profile["preview"]["data"]) == 20
