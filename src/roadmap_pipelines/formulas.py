@@ -51,10 +51,11 @@ def referenced_columns(formula: str) -> set[str]:
         FormulaError: If the formula is not valid arithmetic.
     """
     tree, quoted = _parse(formula)
+    called = {id(node.func) for node in ast.walk(tree) if isinstance(node, ast.Call)}
     return {
         quoted.get(node.id, node.id)
         for node in ast.walk(tree)
-        if isinstance(node, ast.Name) and node.id not in FUNCTIONS
+        if isinstance(node, ast.Name) and id(node) not in called
     }
 
 
@@ -85,7 +86,8 @@ def evaluate(formula: str, table: pd.DataFrame) -> pd.Series:
 
     def value(node: ast.AST) -> pd.Series | float:
         if isinstance(node, ast.Constant):
-            return float(node.value)
+            # numpy floats give inf/NaN where Python floats would raise (1/0, 10.0**400)
+            return np.float64(node.value)
         if isinstance(node, ast.Name):
             column = quoted.get(node.id, node.id)
             series = table[column]
@@ -99,7 +101,7 @@ def evaluate(formula: str, table: pd.DataFrame) -> pd.Series:
         call = node  # _parse allows nothing else
         return FUNCTIONS[call.func.id](value(call.args[0]))
 
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         result = value(tree.body)
     if not isinstance(result, pd.Series):
         raise FormulaError("reads no column: a constant is not a feature")

@@ -38,6 +38,11 @@ class Creation(StrictModel):
         short = [group for group in self.interactions if len(set(group)) < 2]
         if short:
             raise ValueError(f"interactions need at least two distinct columns each, got {short}")
+        names = [f"{column}_{part}" for column, parts in self.date_parts.items() for part in parts]
+        names += list(self.formulas) + ["_x_".join(group) for group in self.interactions]
+        repeated = sorted({name for name in names if names.count(name) > 1})
+        if repeated:
+            raise ValueError(f"two new features would share the name(s) {repeated}")
         return self
 
 

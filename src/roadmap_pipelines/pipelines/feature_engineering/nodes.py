@@ -10,10 +10,11 @@ from sklearn.base import clone
 from sklearn.pipeline import Pipeline
 
 from roadmap_pipelines.errors import InputDataError
-from roadmap_pipelines.feature_preprocessor import Problem, build_preprocessor
+from roadmap_pipelines.feature_preprocessor import build_preprocessor
 from roadmap_pipelines.formulas import FormulaError, evaluate, referenced_columns
 from roadmap_pipelines.params.feature_engineering import FeatureParams
 from roadmap_pipelines.params.preprocessing import TabularParams
+from roadmap_pipelines.params.problems import ProblemParam, problem_kind
 
 _KEY = "parameters_feature_engineering.yml: feature_engineering.<task>"
 _PARTS = {
@@ -21,10 +22,10 @@ _PARTS = {
     "quarter": lambda dates: dates.dt.quarter,
     "month": lambda dates: dates.dt.month,
     "day": lambda dates: dates.dt.day,
-    "dayofweek": lambda dates: dates.dt.dayofweek,
-    "dayofyear": lambda dates: dates.dt.dayofyear,
+    "dayofweek": lambda dates: dates.dt.day_of_week,
+    "dayofyear": lambda dates: dates.dt.day_of_year,
     "hour": lambda dates: dates.dt.hour,
-    "is_weekend": lambda dates: dates.dt.dayofweek >= 5,
+    "is_weekend": lambda dates: (dates.dt.day_of_week >= 5).astype("Int64").mask(dates.isna()),
 }
 
 
@@ -90,7 +91,7 @@ def specify_preprocessor(
     train: pd.DataFrame,
     params: FeatureParams,
     tabular: TabularParams,
-    problem: Problem,
+    problem: ProblemParam,
     random_state: int,
 ) -> Pipeline:
     """Check the transform groups against the training features and build the preprocessor.
@@ -99,15 +100,15 @@ def specify_preprocessor(
         train: The training features (``create_features`` output).
         params: The task's ``feature_engineering.<task>`` parameters.
         tabular: The task's preprocessing parameters (for the target).
-        problem: ``classification`` or ``regression``.
+        problem: The task's ``problems.<task>`` (validated before the run starts).
         random_state: The project seed.
 
     Returns:
         The unfitted preprocessor; modelling fits it inside every CV fold.
 
     Raises:
-        InputDataError: If a group names the target, a missing column, or a non-numeric
-            column in a numeric group.
+        InputDataError: If a group names the target, a missing column, a non-numeric column
+            in a numeric group, or an ordinal order that misses a training label.
     """
     for index, group in enumerate(params.transform.numeric):
         for column in group.columns:
@@ -118,9 +119,18 @@ def specify_preprocessor(
                     f"'{tabular.dataset}' is {values.dtype}; move it to a categorical group"
                 )
     for index, group in enumerate(params.transform.categorical):
+        key = f"transform.categorical[{index}]"
         for column in group.columns:
-            _column(train, column, tabular, f"transform.categorical[{index}]")
-    return build_preprocessor(params, problem, random_state)
+            labels = set(_column(train, column, tabular, key).dropna().astype(str))
+            order = (group.categories or {}).get(column)
+            unordered = sorted(labels - set(order)) if order is not None else []
+            if unordered:
+                raise InputDataError(
+                    f"{_KEY}.{key}.categories.{column}: training labels {unordered} of "
+                    f"'{tabular.dataset}' are not in the declared order {order}; they would "
+                    "all be encoded as unknown (-1)"
+                )
+    return build_preprocessor(params, problem_kind(problem), random_state)
 
 
 def report_features(
@@ -145,16 +155,16 @@ def report_features(
     features = train.drop(columns=[tabular.target])
     target = train[tabular.target]
     fitted = clone(preprocessor)
-    transform = fitted.named_steps["transform"].fit(features, target)
+    transform = fitted.named_steps["transform"]
+    # fit_transform, as Pipeline.fit does: target encoding is cross-fitted only there
+    matrix = transform.fit_transform(features, target)
     names = list(transform.get_feature_names_out())
     selectors: dict[str, Any] = {}
-    matrix = transform.transform(features)
     for step, selector in fitted.steps[1:]:
         _check_k(step, selector, len(names), params)
-        selector.fit(matrix, target)
+        matrix = selector.fit_transform(matrix, target)
         selectors[step] = _selector_report(step, selector, names)
         names = [name for name, kept in zip(names, selector.get_support(), strict=True) if kept]
-        matrix = selector.transform(matrix)
     created = params.creation
     report = {
         "target": tabular.target,

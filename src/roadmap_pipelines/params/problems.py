@@ -1,0 +1,18 @@
+"""Schema of ``problems`` in ``conf/base/parameters.yml``: each tabular task's problem."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import ConfigDict, RootModel
+
+
+class ProblemParam(RootModel[Literal["classification", "regression"]]):
+    """``problems.<task>``: classification or regression, checked before any node runs."""
+
+    model_config = ConfigDict(title="parameters.yml: problems.<task>", frozen=True)
+
+
+def problem_kind(problem: ProblemParam | str) -> Literal["classification", "regression"]:
+    """The problem as a string, from Kedro's validated parameter or the raw YAML value."""
+    return ProblemParam.model_validate(problem).root
