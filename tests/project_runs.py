@@ -61,19 +61,25 @@ def run_session(
 
 
 def output_digests(project: Path) -> dict[str, str]:
-    """SHA-256 of every file the pipelines wrote (everything under data/ but 01_raw)."""
+    """SHA-256 of every file the pipelines wrote (everything under data/ but 01_raw), except
+    datasets the catalog marks ``reproducible: false`` (durations, which differ every run)."""
+    volatile = {
+        str(Path(dataset._describe()["filepath"]).relative_to(project.resolve()))
+        for dataset in catalog_datasets(project).values()
+        if (getattr(dataset, "metadata", None) or {}).get("reproducible") is False
+    }
     return {
         str(path.relative_to(project)): hashlib.sha256(path.read_bytes()).hexdigest()
         for path in sorted((project / "data").rglob("*"))
-        if path.is_file() and "01_raw" not in path.parts
+        if path.is_file()
+        and "01_raw" not in path.parts
+        and str(path.relative_to(project)) not in volatile
     }
 
 
-def reporting_datasets(project: Path) -> dict[str, Any]:
-    """Every dataset of the registered pipelines whose Kedro-Viz layer is ``reporting``.
-
-    Read from the project's catalog (dataset factories resolved), by name.
-    """
+def catalog_datasets(project: Path) -> dict[str, Any]:
+    """Every dataset the registered pipelines name, from the project's catalog (factories
+    resolved), by name."""
     from kedro.framework.project import pipelines
     from kedro.framework.session import KedroSession
     from kedro.framework.startup import bootstrap_project
@@ -82,12 +88,18 @@ def reporting_datasets(project: Path) -> dict[str, Any]:
     with KedroSession.create(project_path=project) as session:
         catalog = session.load_context().catalog
     names = set().union(*(pipeline.datasets() for pipeline in pipelines.values()))
-    found = {}
-    for name in sorted(names):
-        if name == "parameters" or name.startswith("params:"):
-            continue
-        dataset = catalog.get(name)
-        viz = (getattr(dataset, "metadata", None) or {}).get("kedro-viz", {})
-        if viz.get("layer") == "reporting":
-            found[name] = dataset
-    return found
+    return {
+        name: catalog.get(name)
+        for name in sorted(names)
+        if name != "parameters" and not name.startswith("params:")
+    }
+
+
+def reporting_datasets(project: Path) -> dict[str, Any]:
+    """Every dataset of the registered pipelines whose Kedro-Viz layer is ``reporting``."""
+    return {
+        name: dataset
+        for name, dataset in catalog_datasets(project).items()
+        if ((getattr(dataset, "metadata", None) or {}).get("kedro-viz") or {}).get("layer")
+        == "reporting"
+    }

@@ -127,3 +127,36 @@ class RunRollbackHooks:
             shutil.rmtree(self._backup_dir, ignore_errors=True)
         self._backup_dir = None
         self._snapshots = {}
+
+
+class ThreadLimitHooks:
+    """Run BLAS and OpenMP libraries single-threaded during a run, unless told otherwise.
+
+    The matrices here are small, and with two shared cores a second thread costs more than it
+    gains: under ``OMP_WAIT_POLICY=passive`` (which LightGBM needs) an OpenMP OpenBLAS is about
+    30 times slower multi-threaded. Parallel work happens across CV folds and series instead
+    (``n_jobs`` in the parameters); an estimator given ``n_jobs`` explicitly still uses it.
+    """
+
+    def __init__(self, threads: int = 1) -> None:
+        self._threads = threads
+        self._limits = None
+
+    @hook_impl
+    def before_pipeline_run(self) -> None:
+        from threadpoolctl import threadpool_limits
+
+        self._limits = threadpool_limits(self._threads)
+
+    @hook_impl
+    def after_pipeline_run(self) -> None:
+        self._restore()
+
+    @hook_impl
+    def on_pipeline_error(self) -> None:
+        self._restore()
+
+    def _restore(self) -> None:
+        if self._limits is not None:
+            self._limits.restore_original_limits()
+            self._limits = None

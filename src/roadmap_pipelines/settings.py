@@ -2,9 +2,9 @@
 
 from kedro.config import OmegaConfigLoader
 
-from roadmap_pipelines.hooks import NodeTimingHooks, RunRollbackHooks
+from roadmap_pipelines.hooks import NodeTimingHooks, RunRollbackHooks, ThreadLimitHooks
 
-HOOKS = (NodeTimingHooks(), RunRollbackHooks())
+HOOKS = (NodeTimingHooks(), RunRollbackHooks(), ThreadLimitHooks())
 
 CONFIG_LOADER_CLASS = OmegaConfigLoader
 CONFIG_LOADER_ARGS = {

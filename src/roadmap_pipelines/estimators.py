@@ -1,0 +1,173 @@
+"""The estimator registry: short names for the roadmap's algorithms, or any import path.
+
+``make_estimator("ridge", "regression", {"alpha": 2.0}, random_state=42, n_jobs=1)`` builds a
+configured, unfitted scikit-learn-compatible estimator. A name containing a dot is imported
+(``sklearn.ensemble.ExtraTreesClassifier``, ``xgboost.XGBRegressor``…). Classes are imported
+only when built, so listing the registry stays cheap.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.utils.validation import check_is_fitted
+
+Problem = Literal["classification", "regression"]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One short name: the class for each problem it solves, and defaults it starts from."""
+
+    classification: str | None
+    regression: str | None
+    defaults: dict[str, Any] = field(default_factory=dict)
+    # scikit-learn 1.8 deprecated n_jobs on LogisticRegression, where it no longer does anything
+    takes_threads: bool = True
+
+
+_LIGHTGBM_DEFAULTS = {"deterministic": True, "force_row_wise": True, "verbose": -1}
+
+REGISTRY: dict[str, Entry] = {
+    "linear_regression": Entry(None, "sklearn.linear_model.LinearRegression"),
+    "polynomial_regression": Entry(None, "roadmap_pipelines.estimators.PolynomialRegression"),
+    "ridge": Entry("sklearn.linear_model.RidgeClassifier", "sklearn.linear_model.Ridge"),
+    "lasso": Entry(None, "sklearn.linear_model.Lasso"),
+    "elastic_net": Entry(None, "sklearn.linear_model.ElasticNet"),
+    "logistic_regression": Entry(
+        "sklearn.linear_model.LogisticRegression", None, {"max_iter": 1000}, takes_threads=False
+    ),
+    "decision_tree": Entry(
+        "sklearn.tree.DecisionTreeClassifier", "sklearn.tree.DecisionTreeRegressor"
+    ),
+    "svm": Entry("sklearn.svm.SVC", "sklearn.svm.SVR"),
+    "knn": Entry("sklearn.neighbors.KNeighborsClassifier", "sklearn.neighbors.KNeighborsRegressor"),
+    "naive_bayes": Entry("sklearn.naive_bayes.GaussianNB", None),
+    "random_forest": Entry(
+        "sklearn.ensemble.RandomForestClassifier", "sklearn.ensemble.RandomForestRegressor"
+    ),
+    "gradient_boosting": Entry(
+        "sklearn.ensemble.GradientBoostingClassifier", "sklearn.ensemble.GradientBoostingRegressor"
+    ),
+    "hist_gradient_boosting": Entry(
+        "sklearn.ensemble.HistGradientBoostingClassifier",
+        "sklearn.ensemble.HistGradientBoostingRegressor",
+    ),
+    "lightgbm": Entry("lightgbm.LGBMClassifier", "lightgbm.LGBMRegressor", _LIGHTGBM_DEFAULTS),
+    "mlp": Entry(
+        "sklearn.neural_network.MLPClassifier",
+        "sklearn.neural_network.MLPRegressor",
+        {"max_iter": 500, "early_stopping": True},
+    ),
+}
+
+
+def known_names(problem: Problem) -> list[str]:
+    """The short names that solve ``problem``, sorted."""
+    return sorted(name for name, entry in REGISTRY.items() if getattr(entry, problem))
+
+
+def estimator_class(name: str, problem: Problem) -> type:
+    """Resolve a short name or an import path to its class.
+
+    Args:
+        name: A key of ``REGISTRY`` or ``package.module.Class``.
+        problem: ``classification`` or ``regression``.
+
+    Returns:
+        The estimator class.
+
+    Raises:
+        ValueError: If the name is unknown, does not solve ``problem``, or does not import.
+    """
+    if "." not in name:
+        entry = REGISTRY.get(name)
+        path = getattr(entry, problem) if entry else None
+        if path is None:
+            raise ValueError(
+                f"unknown {problem} estimator '{name}'; known: {known_names(problem)}, or "
+                "give an import path such as sklearn.ensemble.ExtraTreesRegressor"
+            )
+    else:
+        path = name
+    module_name, _, class_name = path.rpartition(".")
+    try:
+        return getattr(importlib.import_module(module_name), class_name)
+    except (ImportError, AttributeError) as error:
+        raise ValueError(f"estimator '{name}' does not import: {error}") from None
+
+
+def make_estimator(
+    name: str, problem: Problem, params: dict[str, Any], random_state: int, n_jobs: int
+) -> Any:
+    """Build an unfitted estimator from its name and keyword arguments.
+
+    The project seed and thread count are passed to every class that takes ``random_state`` or
+    ``n_jobs`` unless ``params`` sets them, so runs repeat exactly and stay within the cores.
+
+    Args:
+        name: A short name or an import path.
+        problem: ``classification`` or ``regression``.
+        params: Keyword arguments for the class (over the registry's defaults).
+        random_state: The project seed.
+        n_jobs: Threads an estimator may use.
+
+    Returns:
+        The estimator.
+
+    Raises:
+        ValueError: If the name does not resolve, or ``params`` names an argument the class
+            does not take (the message lists the ones it does).
+    """
+    cls = estimator_class(name, problem)
+    entry = REGISTRY.get(name)
+    accepted = set(inspect.signature(cls).parameters)
+    arguments = {**(entry.defaults if entry else {}), **params}
+    unknown = sorted(set(arguments) - accepted)
+    if unknown and "kwargs" not in accepted:
+        raise ValueError(
+            f"estimator '{name}' ({cls.__name__}) takes no argument(s) {unknown}; it takes "
+            f"{sorted(accepted)}"
+        )
+    if "random_state" in accepted and "random_state" not in arguments:
+        arguments["random_state"] = random_state
+    threads = entry.takes_threads if entry else True
+    if threads and "n_jobs" in accepted and "n_jobs" not in arguments:
+        arguments["n_jobs"] = n_jobs
+    return cls(**arguments)
+
+
+class PolynomialRegression(RegressorMixin, BaseEstimator):
+    """Linear regression on polynomial terms of the features: the roadmap's polynomial model.
+
+    Args:
+        degree: Highest power (and interaction order) of the terms; searchable like any
+            other parameter.
+        fit_intercept: Whether the linear model fits an intercept.
+    """
+
+    def __init__(self, degree: int = 2, fit_intercept: bool = True) -> None:
+        self.degree = degree
+        self.fit_intercept = fit_intercept
+
+    def fit(self, X, y) -> PolynomialRegression:  # noqa: N803 - scikit-learn's convention
+        """Fit the linear model on the polynomial terms of ``X``."""
+        from sklearn.linear_model import LinearRegression
+        from sklearn.pipeline import make_pipeline
+        from sklearn.preprocessing import PolynomialFeatures
+
+        self.pipeline_ = make_pipeline(
+            PolynomialFeatures(degree=self.degree, include_bias=False),
+            LinearRegression(fit_intercept=self.fit_intercept),
+        ).fit(X, y)
+        self.n_features_in_ = self.pipeline_.n_features_in_
+        return self
+
+    def predict(self, X):  # noqa: N803
+        """Predict with the fitted polynomial model."""
+        check_is_fitted(self, "pipeline_")
+        return self.pipeline_.predict(X)

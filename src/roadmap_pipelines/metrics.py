@@ -1,0 +1,97 @@
+"""Model metrics, computed by scikit-learn from predictions, for CV folds and the test set alike.
+
+Every metric is reported as its natural value (RMSE, not negated RMSE); ``GREATER_IS_BETTER``
+says which way is better when candidates are ranked.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from sklearn import metrics
+
+REGRESSION_METRICS = ("mse", "rmse", "mae", "r2")
+CLASSIFICATION_METRICS = ("accuracy", "precision", "recall", "f1", "roc_auc", "log_loss")
+GREATER_IS_BETTER = {
+    "mse": False,
+    "rmse": False,
+    "mae": False,
+    "r2": True,
+    "accuracy": True,
+    "precision": True,
+    "recall": True,
+    "f1": True,
+    "roc_auc": True,
+    "log_loss": False,
+}
+
+
+def regression_metrics(y_true: Any, y_pred: Any) -> dict[str, float]:
+    """MSE, RMSE, MAE and R² of predictions.
+
+    Args:
+        y_true: True values.
+        y_pred: Predicted values.
+
+    Returns:
+        Metric name → value.
+    """
+    mse = metrics.mean_squared_error(y_true, y_pred)
+    return {
+        "mse": float(mse),
+        "rmse": float(np.sqrt(mse)),
+        "mae": float(metrics.mean_absolute_error(y_true, y_pred)),
+        "r2": float(metrics.r2_score(y_true, y_pred)),
+    }
+
+
+def classification_metrics(
+    y_true: Any,
+    y_pred: Any,
+    probabilities: np.ndarray | None,
+    classes: list[Any],
+    positive_class: Any | None,
+) -> dict[str, float]:
+    """Accuracy, precision, recall, F1, ROC-AUC and log loss of predictions.
+
+    Binary problems score the positive class; multiclass problems average over classes
+    (macro) and compute ROC-AUC one-vs-rest.
+
+    Args:
+        y_true: True labels.
+        y_pred: Predicted labels.
+        probabilities: Predicted probabilities, one column per class in ``classes`` order, or
+            ``None`` for a model without ``predict_proba`` (ROC-AUC and log loss are then NaN).
+        classes: The model's classes, in the order of the probability columns.
+        positive_class: The class binary metrics score; ignored for multiclass.
+
+    Returns:
+        Metric name → value.
+    """
+    binary = len(classes) == 2
+    averaging = (
+        {"average": "binary", "pos_label": positive_class} if binary else {"average": "macro"}
+    )
+    scores = {
+        "accuracy": float(metrics.accuracy_score(y_true, y_pred)),
+        "precision": float(metrics.precision_score(y_true, y_pred, zero_division=0.0, **averaging)),
+        "recall": float(metrics.recall_score(y_true, y_pred, zero_division=0.0, **averaging)),
+        "f1": float(metrics.f1_score(y_true, y_pred, zero_division=0.0, **averaging)),
+        "roc_auc": float("nan"),
+        "log_loss": float("nan"),
+    }
+    present = set(np.unique(np.asarray(y_true)))
+    if probabilities is not None and len(present) > 1:
+        if binary:
+            positive = probabilities[:, list(classes).index(positive_class)]
+            y_positive = np.asarray(y_true) == positive_class
+            scores["roc_auc"] = float(metrics.roc_auc_score(y_positive, positive))
+        elif present == set(classes):
+            scores["roc_auc"] = float(
+                metrics.roc_auc_score(
+                    y_true, probabilities, multi_class="ovr", average="macro", labels=classes
+                )
+            )
+        scores["log_loss"] = float(metrics.log_loss(y_true, probabilities, labels=classes))
+    return scores

@@ -1,0 +1,399 @@
+"""Nodes that compare candidate models by cross-validation, refit the best and evaluate it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+from functools import partial
+from importlib import metadata
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import clone
+from sklearn.pipeline import Pipeline
+
+from roadmap_pipelines.errors import InputDataError
+from roadmap_pipelines.estimators import Problem, make_estimator
+from roadmap_pipelines.metrics import (
+    CLASSIFICATION_METRICS,
+    GREATER_IS_BETTER,
+    REGRESSION_METRICS,
+)
+from roadmap_pipelines.model_search import (
+    Scoring,
+    cv_folds,
+    estimator_params,
+    evaluate,
+    score_predictions,
+    search,
+    trials_table,
+)
+from roadmap_pipelines.params.modelling_tabular import TabularModelling
+from roadmap_pipelines.params.preprocessing import TabularParams
+from roadmap_pipelines.params.problems import ProblemParam, problem_kind
+
+_KEY = "parameters_modelling_tabular.yml: modelling_tabular.<task>"
+_LIBRARIES = ("scikit-learn", "lightgbm", "pandas", "numpy", "optuna", "kedro")
+
+
+def search_candidates(
+    train: pd.DataFrame,
+    preprocessor: Pipeline,
+    params: TabularModelling,
+    tabular: TabularParams,
+    problem: ProblemParam,
+    random_state: int,
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+    """Cross-validate every candidate over its search space and rank them.
+
+    Everything that can be checked is checked before the first fit: the metrics suit the
+    problem, the target has at least two classes, the positive class exists, every estimator
+    resolves and takes its parameters, and the CV columns exist.
+
+    Args:
+        train: Training features and target (``feature_engineering`` output).
+        preprocessor: The unfitted feature preprocessor.
+        params: The task's ``modelling_tabular.<task>`` parameters.
+        tabular: The task's preprocessing parameters (for the target).
+        problem: The task's ``problems.<task>``.
+        random_state: The project seed.
+
+    Returns:
+        Every trial (params, state, mean and std of each metric, errors by fold), the
+        leaderboard (each candidate's best trial, ranked by ``rank_by``), and fit times (not
+        reproducible, so kept apart from the leaderboard).
+
+    Raises:
+        InputDataError: If a check fails, or every trial of every candidate failed.
+        FoldFitError: If a fold fails and ``on_fit_error`` is ``raise``.
+    """
+    kind = problem_kind(problem)
+    features, target = split_target(train, tabular, kind)
+    scoring = _scoring(params, kind, target, tabular)
+    pipelines = {
+        name: _pipeline(
+            preprocessor, candidate.estimator, kind, candidate.params, params, random_state, name
+        )
+        for name, candidate in params.candidates.items()
+    }
+    if params.cv is None:
+        name = next(iter(params.candidates))
+        leaderboard = pd.DataFrame(
+            [
+                {
+                    "rank": 1,
+                    "candidate": name,
+                    "estimator": params.candidates[name].estimator,
+                    "best": True,
+                    "n_trials": 0,
+                    "n_failed": 0,
+                    "params": "{}",
+                }
+            ]
+        )
+        return pd.DataFrame(), leaderboard, {}
+    _check_cv_columns(params, features)
+    folds = cv_folds(params.cv, features, target, random_state)
+    records = []
+    for name, candidate in params.candidates.items():
+        run_folds = partial(
+            evaluate,
+            pipelines[name],
+            features=features,
+            target=target,
+            folds=folds,
+            scoring=scoring,
+            n_jobs=params.n_jobs,
+        )
+        records += search(
+            name,
+            candidate,
+            pipelines[name],
+            run_folds,
+            params.search,
+            params.rank_by,
+            params.on_fit_error,
+            random_state,
+        )
+    trials = trials_table(records, scoring.metrics)
+    fit_times = {
+        name: {
+            "trials": sum(1 for r in records if r["candidate"] == name),
+            "mean_fit_seconds": float(
+                np.mean(
+                    [
+                        f["fit_seconds"]
+                        for r in records
+                        if r["candidate"] == name
+                        for f in r["folds"]
+                        if "fit_seconds" in f
+                    ]
+                    or [np.nan]
+                )
+            ),
+        }
+        for name in params.candidates
+    }
+    return trials, _leaderboard(trials, params), fit_times
+
+
+def refit_best(
+    train: pd.DataFrame,
+    preprocessor: Pipeline,
+    leaderboard: pd.DataFrame,
+    params: TabularModelling,
+    tabular: TabularParams,
+    problem: ProblemParam,
+    random_state: int,
+) -> Pipeline:
+    """Fit the leaderboard's best candidate, with its best parameters, on every training row.
+
+    Args:
+        train: Training features and target.
+        preprocessor: The unfitted feature preprocessor.
+        leaderboard: Ranked candidates (``search_candidates`` output).
+        params: The task's modelling parameters.
+        tabular: The task's preprocessing parameters (for the target).
+        problem: The task's ``problems.<task>``.
+        random_state: The project seed.
+
+    Returns:
+        The fitted ``features`` + ``model`` pipeline: the whole model, transforms included.
+    """
+    kind = problem_kind(problem)
+    best = leaderboard.loc[leaderboard["best"]].iloc[0]
+    candidate = params.candidates[best["candidate"]]
+    model = _pipeline(
+        preprocessor,
+        candidate.estimator,
+        kind,
+        candidate.params,
+        params,
+        random_state,
+        best["candidate"],
+    )
+    model.set_params(**estimator_params(json.loads(best["params"])))
+    features, target = split_target(train, tabular, kind)
+    return model.fit(features, target)
+
+
+def evaluate_on_test(
+    model: Pipeline,
+    test: pd.DataFrame,
+    params: TabularModelling,
+    tabular: TabularParams,
+    problem: ProblemParam,
+) -> tuple[dict[str, Any], pd.DataFrame]:
+    """Score the refitted model on the test rows it has never seen.
+
+    Args:
+        model: The fitted pipeline.
+        test: Test features and target.
+        params: The task's modelling parameters.
+        tabular: The task's preprocessing parameters (for the target).
+        problem: The task's ``problems.<task>``.
+
+    Returns:
+        The test metrics (every metric of the problem, whatever ``metrics`` lists) and the
+        test predictions: ``actual``, ``predicted`` and, for classifiers, ``proba_<class>``.
+    """
+    kind = problem_kind(problem)
+    features, target = split_target(test, tabular, kind)
+    names = REGRESSION_METRICS if kind == "regression" else CLASSIFICATION_METRICS
+    positive = _positive_class(params, kind, list(model.classes_)) if kind != "regression" else None
+    scoring = Scoring(kind, names, positive)
+    scores = score_predictions(model, features, target, scoring)
+    predictions = pd.DataFrame(
+        {"actual": target.to_numpy(), "predicted": model.predict(features)}, index=test.index
+    )
+    if kind == "classification" and hasattr(model, "predict_proba"):
+        probabilities = model.predict_proba(features)
+        for column, label in enumerate(model.classes_):
+            predictions[f"proba_{label}"] = probabilities[:, column]
+    report = {
+        "problem": kind,
+        "rows": len(test),
+        "positive_class": _json_value(positive),
+        "metrics": {name: _round(value) for name, value in scores.items()},
+    }
+    return report, predictions.reset_index(drop=True)
+
+
+def describe_model(
+    model: Pipeline,
+    train: pd.DataFrame,
+    leaderboard: pd.DataFrame,
+    test_metrics: dict[str, Any],
+    tabular: TabularParams,
+    problem: ProblemParam,
+) -> dict[str, Any]:
+    """Write down what the saved model is and how it was made.
+
+    Args:
+        model: The fitted pipeline.
+        train: The training rows it was fitted on.
+        leaderboard: Ranked candidates.
+        test_metrics: ``evaluate_on_test`` output.
+        tabular: The task's preprocessing parameters.
+        problem: The task's ``problems.<task>``.
+
+    Returns:
+        Input features with dtypes, output feature names, problem, target, classes, the chosen
+        candidate and its parameters, CV and test metrics, library versions and the SHA-256 of
+        the training rows.
+    """
+    kind = problem_kind(problem)
+    best = leaderboard.loc[leaderboard["best"]].iloc[0].to_dict()
+    inputs = list(model.named_steps["features"].feature_names_in_)
+    row_hashes = pd.util.hash_pandas_object(train, index=True).to_numpy()
+    return {
+        "dataset": tabular.dataset,
+        "problem": kind,
+        "target": tabular.target,
+        "classes": [_json_value(c) for c in getattr(model, "classes_", [])],
+        "estimator": best["estimator"],
+        "candidate": best["candidate"],
+        "params": json.loads(best["params"]),
+        "cv": {
+            key: _round(value) for key, value in best.items() if key.endswith(("_mean", "_std"))
+        },
+        "test": test_metrics["metrics"],
+        "input_features": {name: str(train[name].dtype) for name in inputs},
+        "model_features": list(model[:-1].get_feature_names_out()),
+        "training_rows": len(train),
+        "training_data_sha256": hashlib.sha256(row_hashes.tobytes()).hexdigest(),
+        "libraries": {name: metadata.version(name) for name in _LIBRARIES},
+        "python": platform.python_version(),
+    }
+
+
+def split_target(
+    table: pd.DataFrame, tabular: TabularParams, problem: Problem
+) -> tuple[pd.DataFrame, pd.Series]:
+    """Separate the target from the features, with labels as plain objects for classifiers."""
+    if tabular.target not in table.columns:
+        raise InputDataError(
+            f"target column '{tabular.target}' is missing from the features of '{tabular.dataset}'"
+        )
+    target = table[tabular.target]
+    if problem == "classification" and isinstance(target.dtype, pd.CategoricalDtype):
+        target = target.astype(object)
+    elif problem == "regression" and not pd.api.types.is_numeric_dtype(target):
+        raise InputDataError(
+            f"regression target '{tabular.target}' of '{tabular.dataset}' is {target.dtype}; "
+            "set problems.<task>: classification in parameters.yml, or make it numeric"
+        )
+    return table.drop(columns=[tabular.target]), target
+
+
+def _scoring(
+    params: TabularModelling, problem: Problem, target: pd.Series, tabular: TabularParams
+) -> Scoring:
+    allowed = REGRESSION_METRICS if problem == "regression" else CLASSIFICATION_METRICS
+    wrong = [name for name in params.metrics if name not in allowed]
+    if wrong:
+        raise InputDataError(
+            f"{_KEY}.metrics: {wrong} do not apply to {problem}; use {list(allowed)}"
+        )
+    if problem == "regression":
+        return Scoring(problem, tuple(params.metrics))
+    classes = sorted(target.dropna().unique().tolist(), key=str)
+    if len(classes) < 2:
+        raise InputDataError(
+            f"the training target '{tabular.target}' of '{tabular.dataset}' has a single "
+            f"class {classes}; a classifier needs at least two"
+        )
+    return Scoring(problem, tuple(params.metrics), _positive_class(params, problem, classes))
+
+
+def _positive_class(params: TabularModelling, problem: Problem, classes: list[Any]) -> Any:
+    if problem == "regression" or len(classes) != 2:
+        return None
+    if params.positive_class is None:
+        raise InputDataError(
+            f"{_KEY}.positive_class: binary target with classes {classes}; say which one "
+            "precision, recall and F1 score"
+        )
+    if params.positive_class not in classes:
+        raise InputDataError(
+            f"{_KEY}.positive_class: {params.positive_class!r} is not a class of the target "
+            f"({classes})"
+        )
+    return params.positive_class
+
+
+def _pipeline(
+    preprocessor: Pipeline,
+    estimator: str,
+    problem: Problem,
+    fixed: dict[str, Any],
+    params: TabularModelling,
+    random_state: int,
+    name: str,
+) -> Pipeline:
+    model_params = {k: v for k, v in fixed.items() if not k.startswith("features__")}
+    try:
+        model = make_estimator(
+            estimator, problem, model_params, random_state, params.estimator_threads
+        )
+    except ValueError as error:
+        raise InputDataError(f"{_KEY}.candidates.{name}: {error}") from None
+    pipeline = Pipeline([("features", clone(preprocessor)), ("model", model)])
+    feature_params = {k: v for k, v in fixed.items() if k.startswith("features__")}
+    return pipeline.set_params(**feature_params)
+
+
+def _check_cv_columns(params: TabularModelling, features: pd.DataFrame) -> None:
+    for key in ("group_column", "time_column"):
+        column = getattr(params.cv, key)
+        if column is not None and column not in features.columns:
+            raise InputDataError(
+                f"{_KEY}.cv.{key}: column '{column}' is not among the training features"
+            )
+
+
+def _leaderboard(trials: pd.DataFrame, params: TabularModelling) -> pd.DataFrame:
+    rank_by = f"{params.rank_by}_mean"
+    ascending = not GREATER_IS_BETTER[params.rank_by]
+    rows = []
+    for name, candidate in params.candidates.items():
+        own = trials[trials["candidate"] == name]
+        complete = own[own["state"] == "complete"]
+        row: dict[str, Any] = {
+            "candidate": name,
+            "estimator": candidate.estimator,
+            "n_trials": len(own),
+            "n_failed": int((own["state"] == "failed").sum()),
+        }
+        if complete.empty:
+            row["params"] = None
+            row["errors"] = own["errors"].iloc[0] if len(own) else ""
+        else:
+            best = complete.sort_values([rank_by, "trial"], ascending=[ascending, True]).iloc[0]
+            columns = [c for c in trials.columns if c.endswith(("_mean", "_std"))]
+            row.update({column: best[column] for column in columns})
+            row["params"] = best["params"]
+            row["errors"] = ""
+        rows.append(row)
+    board = pd.DataFrame(rows)
+    if board["params"].isna().all():
+        raise InputDataError(
+            "every trial of every candidate failed; first errors: "
+            + " | ".join(f"{r.candidate}: {r.errors}" for r in board.itertuples())
+        )
+    board = board.sort_values(
+        [rank_by, "candidate"], ascending=[ascending, True], na_position="last"
+    )
+    board.insert(0, "rank", range(1, len(board) + 1))
+    board["best"] = board["rank"] == 1
+    return board.reset_index(drop=True)
+
+
+def _round(value: Any) -> Any:
+    return round(float(value), 10) if isinstance(value, float | np.floating) else value
+
+
+def _json_value(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value
