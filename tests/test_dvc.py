@@ -18,7 +18,7 @@ from kedro.framework.project import pipelines
 from kedro.framework.startup import bootstrap_project
 
 from project_runs import PROJECT_ROOT
-from roadmap_pipelines.dvc_stages import expected_files, load_project
+from roadmap_pipelines.dvc_stages import expected_files, load_project, parameter_value
 
 DVC_YAML = yaml.safe_load((PROJECT_ROOT / "dvc.yaml").read_text())
 STAGES = DVC_YAML["stages"]
@@ -113,7 +113,7 @@ def test_stage_deps_are_its_folder_inputs_and_the_modules_it_imports(name: str) 
         assert (PROJECT_ROOT / dep).exists(), dep
 
 
-def test_stage_params_are_top_level_keys_of_the_files_named() -> None:
+def test_stage_params_are_the_keys_each_pipeline_reads_in_the_files_holding_them() -> None:
     bootstrap_project(PROJECT_ROOT)
     for name, stage in STAGES.items():
         tracked = {}
@@ -121,17 +121,22 @@ def test_stage_params_are_top_level_keys_of_the_files_named() -> None:
             (path, keys), *_ = entry.items()
             assert path.startswith("conf/base/parameters"), path
             content = yaml.safe_load((PROJECT_ROOT / path).read_text())
-            assert set(keys) <= set(content), (name, path, keys)
-            tracked.update(dict.fromkeys(keys, path))
+            for key in keys:
+                assert parameter_value(content, key) is not None, (name, path, key)
+                tracked[key] = path
         read = {
-            dataset.removeprefix("params:").split(".")[0]
+            dataset.removeprefix("params:")
             for dataset in pipelines[name].inputs()
             if dataset.startswith("params:")
         }
-        assert set(tracked) == read, name
+        # every key read is tracked, itself or through a key above it, and nothing else is
+        for key in read:
+            assert [t for t in tracked if key == t or key.startswith(f"{t}.")], (name, key)
+        assert set(tracked) <= read, name
         # a pipeline's own parameters live in parameters_<name>.yml
-        if name in read:
-            assert tracked[name] == f"conf/base/parameters_{name}.yml"
+        for key, path in tracked.items():
+            if key.split(".")[0] == name:
+                assert path == f"conf/base/parameters_{name}.yml", (name, key)
 
 
 def test_kedro_dvc_check_fails_on_a_stale_dvc_yaml_and_sync_fixes_it(tmp_path: Path) -> None:

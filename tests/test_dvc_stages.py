@@ -21,6 +21,7 @@ from roadmap_pipelines.dvc_stages import (
     expected_files,
     git_tracked_outputs,
     parameter_keys,
+    parameter_value,
     render_dvc_yaml,
     stale_files_diff,
     update_gitignore,
@@ -35,7 +36,7 @@ def _evaluate(model):
     return model, model, model
 
 
-def _report(model, params):
+def _report(model, params, alpha_report):
     return model
 
 
@@ -53,11 +54,13 @@ def view(tmp_path: Path) -> ProjectView:
     write_fake_package(tmp_path / "src")
     alpha = Pipeline(
         [
-            Node(_fit, ["raw", "params:alpha.model.lr", "params:seed"], "model", name="fit"),
+            Node(_fit, ["raw", "params:alpha.model", "params:seed"], "model", name="fit"),
             Node(_evaluate, "model", ["metrics", "curve", "in_memory"], name="evaluate"),
         ]
     )
-    beta = Pipeline([Node(_report, ["model", "params:beta"], "report", name="report")])
+    beta = Pipeline(
+        [Node(_report, ["model", "params:beta", "params:alpha.report"], "report", name="report")]
+    )
     datasets = [
         _dataset("raw", "data/01_raw/raw.csv", "conf/base/catalog.yml"),
         _dataset("model", "data/06_models/model.pkl", "conf/base/catalog_alpha.yml"),
@@ -89,7 +92,11 @@ def view(tmp_path: Path) -> ProjectView:
             "beta": "conf/base/parameters_beta.yml",
             "seed": "conf/base/parameters.yml",
         },
-        parameters={"alpha": {"model": {"class": "fakepkg.typing_only.Thing"}}, "beta": 1},
+        parameters={
+            "alpha": {"model": {"class": "fakepkg.typing_only.Thing"}, "report": {"top": 3}},
+            "beta": 1,
+            "seed": 42,
+        },
     )
 
 
@@ -124,14 +131,18 @@ def test_deps_are_code_catalog_files_and_input_files(view: ProjectView) -> None:
     assert "src/fakepkg/estimators.py" not in beta["deps"]
 
 
-def test_params_name_top_level_keys_in_their_files(view: ProjectView) -> None:
+def test_params_name_the_keys_read_in_the_files_holding_them(view: ProjectView) -> None:
     alpha, beta = build_dvc_yaml(view)["stages"].values()
 
     assert alpha["params"] == [
         {"conf/base/parameters.yml": ["seed"]},
-        {"conf/base/parameters_alpha.yml": ["alpha"]},
+        {"conf/base/parameters_alpha.yml": ["alpha.model"]},
     ]
-    assert beta["params"] == [{"conf/base/parameters_beta.yml": ["beta"]}]
+    # beta reads alpha.report only: a change to alpha.model does not make beta out of date
+    assert beta["params"] == [
+        {"conf/base/parameters_alpha.yml": ["alpha.report"]},
+        {"conf/base/parameters_beta.yml": ["beta"]},
+    ]
 
 
 def test_outputs_sorted_into_outs_metrics_and_plots(view: ProjectView) -> None:
@@ -189,18 +200,44 @@ def test_catalog_convention_errors_name_the_entry(spec: object, message: str) ->
     assert message in str(error.value)
 
 
-def test_parameter_keys() -> None:
-    names = ["params:preprocessing.tabular.credit", "params:random_state", "raw", "params:x"]
+def test_parameter_keys_keep_the_outermost_key_read() -> None:
+    names = ["params:pre.tabular.credit", "params:pre.timeseries", "params:seed", "raw"]
 
-    assert parameter_keys(names, ["a"]) == {"preprocessing", "random_state", "x"}
-    assert parameter_keys(["parameters"], ["a", "b"]) == {"a", "b"}
+    assert parameter_keys(names, ["a"]) == {"pre.tabular.credit", "pre.timeseries", "seed"}
+    assert parameter_keys([*names, "params:pre"], ["a"]) == {"pre", "seed"}
+    assert parameter_keys(["parameters", "params:a.b"], ["a", "b"]) == {"a", "b"}
 
 
-def test_a_parameter_outside_the_files_is_an_error(view: ProjectView) -> None:
-    view.parameter_files.pop("seed")  # type: ignore[attr-defined]
+def test_parameter_value_walks_dotted_keys() -> None:
+    parameters = {"pre": {"timeseries": {"gap": "ffill"}}, "seed": 1}
 
-    with pytest.raises(DvcStagesError, match="pipeline 'alpha' reads parameter 'seed'"):
+    assert parameter_value(parameters, "pre.timeseries") == {"gap": "ffill"}
+    assert parameter_value(parameters, "seed") == 1
+    with pytest.raises(KeyError):
+        parameter_value(parameters, "seed.value")
+
+
+@pytest.mark.parametrize(
+    ("missing", "message"),
+    [
+        ("seed", "reads parameter 'seed', which no parameters file under conf/base declares"),
+        ("alpha.model", "'alpha.model', which conf/base/parameters_alpha.yml does not declare"),
+    ],
+)
+def test_a_parameter_outside_the_files_is_an_error(
+    view: ProjectView, missing: str, message: str
+) -> None:
+    *parents, last = missing.split(".")
+    holder = view.parameters
+    for part in parents:
+        holder = holder[part]
+    holder.pop(last)  # type: ignore[attr-defined]
+    if not parents:
+        view.parameter_files.pop(last)  # type: ignore[attr-defined]
+
+    with pytest.raises(DvcStagesError, match="pipeline 'alpha'") as error:
         build_dvc_yaml(view)
+    assert message in str(error.value)
 
 
 def test_a_versioned_dataset_is_refused(view: ProjectView) -> None:

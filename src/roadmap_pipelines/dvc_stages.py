@@ -6,7 +6,9 @@ Every registered pipeline (``__default__`` aside) becomes one DVC stage that run
 - ``deps``: the pipeline's folder, every project module it imports (found by reading the
   source, imports inside functions included, followed through the modules it reaches), the
   catalog files that declare its datasets, and the local files of its input datasets;
-- ``params``: every top-level parameter key the pipeline reads, in the file that holds it;
+- ``params``: the parameter keys the pipeline reads (``params:preprocessing.timeseries``
+  tracks ``preprocessing.timeseries``, not all of ``preprocessing``), each in the
+  ``conf/base/parameters*.yml`` file holding its top-level key;
 - ``outs``, ``metrics``, ``plots``: the local files of the datasets it writes, sorted by the
   catalog convention below.
 
@@ -156,22 +158,40 @@ def dvc_output(dataset: str, metadata: Mapping[str, Any] | None) -> tuple[str, d
 
 
 def parameter_keys(dataset_names: Iterable[str], all_keys: Iterable[str]) -> set[str]:
-    """Top-level parameter keys read through ``params:`` inputs or the whole ``parameters``.
+    """The parameter keys a pipeline reads, as DVC names them (dotted paths).
+
+    A key read whole covers the keys below it, so only the outermost ones are kept.
 
     Args:
-        dataset_names: A pipeline's inputs.
+        dataset_names: A pipeline's inputs (``params:<key>``, ``parameters``, datasets).
         all_keys: Every top-level key in the parameters files (what ``parameters`` reads).
 
     Returns:
-        ``params:preprocessing.tabular.credit`` gives ``preprocessing``.
+        ``{"params:preprocessing.timeseries", "params:random_state"}`` gives
+        ``{"preprocessing.timeseries", "random_state"}``; adding ``params:preprocessing``
+        gives ``{"preprocessing", "random_state"}``.
     """
     keys = set()
     for name in dataset_names:
         if name == "parameters":
             keys.update(all_keys)
         elif name.startswith("params:"):
-            keys.add(name.removeprefix("params:").split(".")[0])
-    return keys
+            keys.add(name.removeprefix("params:"))
+    return {key for key in keys if not any(key.startswith(f"{other}.") for other in keys)}
+
+
+def parameter_value(parameters: Mapping[str, Any], key: str) -> Any:
+    """The value of a dotted ``key`` in ``parameters``, as Kedro resolves ``params:<key>``.
+
+    Raises:
+        KeyError: If a part of the path is missing.
+    """
+    value: Any = parameters
+    for part in key.split("."):
+        if not isinstance(value, Mapping) or part not in value:
+            raise KeyError(key)
+        value = value[part]
+    return value
 
 
 def _rel(path: Path, root: Path) -> str:
@@ -215,7 +235,11 @@ def stage_code(name: str, pipeline: Pipeline, view: ProjectView) -> list[str]:
         if file is not None:
             roots.update(module_references(file.type, view.package))
     for key in parameter_keys(pipeline.inputs(), view.parameter_files):
-        roots.update(module_references(view.parameters.get(key), view.package))
+        try:
+            value = parameter_value(view.parameters, key)
+        except KeyError:
+            continue  # build_stage reports it
+        roots.update(module_references(value, view.package))
 
     modules = project_modules(roots, view.package, view.source_dir)
     paths = {
@@ -241,7 +265,7 @@ def build_stage(name: str, pipeline: Pipeline, view: ProjectView) -> dict[str, A
         every list sorted.
 
     Raises:
-        DvcStagesError: If a parameter key is in no parameters file or a dataset is
+        DvcStagesError: If a parameter key is in no parameters file, or a dataset is
             Kedro-versioned.
     """
     inputs = [
@@ -264,12 +288,20 @@ def build_stage(name: str, pipeline: Pipeline, view: ProjectView) -> dict[str, A
 
     params: dict[str, set[str]] = {}
     for key in parameter_keys(pipeline.inputs(), view.parameter_files):
-        if key not in view.parameter_files:
-            raise DvcStagesError(
-                f"pipeline {name!r} reads parameter {key!r}, which no parameters file under "
-                "conf/base declares; DVC can only track parameters kept in a file."
+        top = key.split(".")[0]
+        try:
+            parameter_value(view.parameters, key)
+        except KeyError:
+            where = (
+                f"{view.parameter_files[top]} does not declare"
+                if top in view.parameter_files
+                else "no parameters file under conf/base declares"
             )
-        params.setdefault(view.parameter_files[key], set()).add(key)
+            raise DvcStagesError(
+                f"pipeline {name!r} reads parameter {key!r}, which {where}; "
+                "DVC can only track parameters kept in a file."
+            ) from None
+        params.setdefault(view.parameter_files[top], set()).add(key)
 
     stage: dict[str, Any] = {"cmd": f"kedro run --pipelines={name}", "deps": sorted(deps)}
     if params:
