@@ -67,3 +67,23 @@ def output_digests(project: Path) -> dict[str, str]:
         for path in sorted((project / "data").rglob("*"))
         if path.is_file() and "01_raw" not in path.parts
     }
+
+
+def differing_files(first: dict[str, str], second: dict[str, str]) -> list[str]:
+    """Files whose digest differs between two ``output_digests``, or that only one run wrote."""
+    return sorted(
+        path for path in first.keys() | second.keys() if first.get(path) != second.get(path)
+    )
+
+
+def dvc_output_paths() -> list[str]:
+    """Every output (file or folder) the committed dvc.yaml declares, metrics and plots too."""
+    import yaml
+
+    stages = yaml.safe_load((PROJECT_ROOT / "dvc.yaml").read_text())["stages"]
+    return sorted(
+        entry if isinstance(entry, str) else next(iter(entry))
+        for stage in stages.values()
+        for kind in ("outs", "metrics", "plots")
+        for entry in stage.get(kind, [])
+    )
