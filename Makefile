@@ -12,7 +12,7 @@ export UV_PYTHON_DOWNLOADS := never
 # LightGBM's OpenMP threads spin-wait on shared cores and slow everything else down.
 export OMP_WAIT_POLICY := passive
 
-.PHONY: run test lint viz viz-build bench install clean-data
+.PHONY: run test lint viz viz-build bench install clean-data repro
 
 run: $(VENV)/.installed
 	$(VENV)/bin/kedro run
@@ -28,6 +28,11 @@ lint: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(VENV)/bin/python benchmarks/bench_preprocessing.py
+
+# DVC stages call `kedro`: the environment's tools go first on PATH.
+repro: $(VENV)/.installed
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/kedro dvc check
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/dvc repro
 
 viz: $(VENV)/.installed
 	$(VENV)/bin/kedro viz run --no-browser

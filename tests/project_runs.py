@@ -79,19 +79,27 @@ def output_digests(project: Path) -> dict[str, str]:
 
 def catalog_datasets(project: Path) -> dict[str, Any]:
     """Every dataset the registered pipelines name, from the project's catalog (factories
-    resolved), by name."""
+    resolved), by name. Reads the catalog only, so broken parameters do not stop it."""
+    from kedro.config import OmegaConfigLoader
     from kedro.framework.project import pipelines
-    from kedro.framework.session import KedroSession
     from kedro.framework.startup import bootstrap_project
+    from kedro.io import DataCatalog
 
     bootstrap_project(project)
-    with KedroSession.create(project_path=project) as session:
-        catalog = session.load_context().catalog
+    loader = OmegaConfigLoader(str(project / "conf"), base_env="base", default_run_env="local")
+    catalog = DataCatalog.from_config(
+        {
+            name: {**entry, "filepath": str(project / entry["filepath"])}
+            if "filepath" in entry
+            else entry
+            for name, entry in loader["catalog"].items()
+        }
+    )
     names = set().union(*(pipeline.datasets() for pipeline in pipelines.values()))
     return {
         name: catalog.get(name)
         for name in sorted(names)
-        if name != "parameters" and not name.startswith("params:")
+        if name != "parameters" and not name.startswith("params:") and name in catalog
     }
 
 
@@ -103,3 +111,23 @@ def reporting_datasets(project: Path) -> dict[str, Any]:
         if ((getattr(dataset, "metadata", None) or {}).get("kedro-viz") or {}).get("layer")
         == "reporting"
     }
+
+
+def differing_files(first: dict[str, str], second: dict[str, str]) -> list[str]:
+    """Files whose digest differs between two ``output_digests``, or that only one run wrote."""
+    return sorted(
+        path for path in first.keys() | second.keys() if first.get(path) != second.get(path)
+    )
+
+
+def dvc_output_paths() -> list[str]:
+    """Every output (file or folder) the committed dvc.yaml declares, metrics and plots too."""
+    import yaml
+
+    stages = yaml.safe_load((PROJECT_ROOT / "dvc.yaml").read_text())["stages"]
+    return sorted(
+        entry if isinstance(entry, str) else next(iter(entry))
+        for stage in stages.values()
+        for kind in ("outs", "metrics", "plots")
+        for entry in stage.get(kind, [])
+    )

@@ -1,13 +1,14 @@
-"""DVC and Kedro do not drift apart, and the committed dvc.lock is what a run reproduces."""
+"""DVC and Kedro do not drift apart: the committed dvc.yaml is what `kedro dvc sync` writes,
+and it matches the registry, the catalog and the code each pipeline runs."""
 
 from __future__ import annotations
 
-import fnmatch
 import json
 import os
 import shutil
 import subprocess
 import sys
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -17,40 +18,34 @@ from kedro.framework.project import pipelines
 from kedro.framework.startup import bootstrap_project
 
 from project_runs import PROJECT_ROOT
+from roadmap_pipelines.dvc_stages import expected_files, load_project, parameter_value
 
-STAGES = yaml.safe_load((PROJECT_ROOT / "dvc.yaml").read_text())["stages"]
+DVC_YAML = yaml.safe_load((PROJECT_ROOT / "dvc.yaml").read_text())
+STAGES = DVC_YAML["stages"]
+OUTPUT_KINDS = ("outs", "metrics", "plots")
 
 
+@cache
 def _catalog_files() -> dict[str, str]:
-    """The file of every dataset the pipelines name, dataset factories resolved."""
+    """The file of every dataset the pipelines name, dataset factories resolved.
+
+    Independent of the generator: the catalog as Kedro builds it from conf/base.
+    """
     from kedro.io import DataCatalog
 
-    loader = OmegaConfigLoader(str(PROJECT_ROOT / "conf"), base_env="base", default_run_env="local")
+    loader = OmegaConfigLoader(str(PROJECT_ROOT / "conf"), base_env="base", default_run_env="base")
     catalog = DataCatalog.from_config(loader["catalog"])
     bootstrap_project(PROJECT_ROOT)
     files = {}
     for name in pipelines["__default__"].datasets():
         if name.startswith("params:") or name == "parameters" or name not in catalog:
             continue
-        filepath = catalog[name]._describe().get("filepath")
-        if filepath is not None:
+        dataset = catalog[name]
+        filepath = dataset._describe().get("filepath")
+        # durations, marked reproducible: false, are measurements of a run: no stage has them
+        if filepath is not None and (dataset.metadata or {}).get("reproducible") is not False:
             files[name] = str(filepath)
     return files
-
-
-def _volatile_files() -> set[str]:
-    loader = OmegaConfigLoader(str(PROJECT_ROOT / "conf"), base_env="base", default_run_env="local")
-    files = _catalog_files()
-    patterns = {
-        name
-        for name, entry in loader["catalog"].items()
-        if (entry.get("metadata") or {}).get("reproducible") is False
-    }
-    return {
-        path
-        for name, path in files.items()
-        if any(fnmatch.fnmatch(name, pattern.replace("{task}", "*")) for pattern in patterns)
-    }
 
 
 def _pipeline_names() -> list[str]:
@@ -58,8 +53,21 @@ def _pipeline_names() -> list[str]:
     return sorted(name for name in pipelines if name != "__default__")
 
 
-def _paths(entries: list) -> set[str]:
-    return {entry if isinstance(entry, str) else next(iter(entry)) for entry in entries}
+def _paths(entries: list) -> list[str]:
+    return [entry if isinstance(entry, str) else next(iter(entry)) for entry in entries]
+
+
+def _stage_outputs(stage: dict) -> list[str]:
+    return [path for kind in OUTPUT_KINDS for path in _paths(stage.get(kind, []))]
+
+
+def test_committed_dvc_yaml_is_what_kedro_dvc_sync_writes() -> None:
+    view = load_project(PROJECT_ROOT)
+
+    for name, text in expected_files(view).items():
+        assert (PROJECT_ROOT / name).read_text() == text, (
+            f"{name} is stale: run `kedro dvc sync` and commit it"
+        )
 
 
 def test_one_stage_per_pipeline() -> None:
@@ -68,66 +76,122 @@ def test_one_stage_per_pipeline() -> None:
         assert stage["cmd"] == f"kedro run --pipelines={name}"
 
 
-@pytest.mark.parametrize("name", _pipeline_names())
-def test_stage_outs_and_deps_match_the_catalog(name: str) -> None:
+def test_every_persisted_dataset_is_written_by_exactly_one_stage() -> None:
     files = _catalog_files()
-    pipeline = pipelines[name]
-    stage = STAGES[name]
+    bootstrap_project(PROJECT_ROOT)
+    written = {files[name] for name in pipelines["__default__"].all_outputs() if name in files}
+    outputs = [path for stage in STAGES.values() for path in _stage_outputs(stage)]
 
-    written = {files[dataset] for dataset in pipeline.all_outputs() if dataset in files}
-    assert _paths(stage["outs"]) == written
-    read = {files[dataset] for dataset in pipeline.inputs() if dataset in files}
-    assert read | {f"src/roadmap_pipelines/pipelines/{name}"} <= _paths(stage["deps"])
-    params = {next(iter(entry)) for entry in stage["params"]}
-    assert f"conf/base/parameters_{name}.yml" in params
-
-
-def _dvc_copy(destination: Path, outputs_from: Path) -> Path:
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "cache", "tmp", "storage")
-    for name in ("src", "conf", ".dvc"):
-        shutil.copytree(PROJECT_ROOT / name, destination / name, ignore=ignore)
-    for name in ("dvc.yaml", "dvc.lock", ".dvcignore", "pyproject.toml"):
-        shutil.copy2(PROJECT_ROOT / name, destination / name)
-    shutil.copytree(outputs_from / "data", destination / "data")
-    return destination
+    assert sorted(outputs) == sorted(written)  # each exactly once, nothing else
+    for name in _pipeline_names():
+        produced = {files[dataset] for dataset in pipelines[name].all_outputs() if dataset in files}
+        assert set(_stage_outputs(STAGES[name])) == produced, name
 
 
-def test_a_fresh_run_reproduces_the_committed_dvc_lock(default_run: Path, tmp_path: Path) -> None:
-    """Every hash in dvc.lock (code, raw data, parameters, outputs) matches a run made here."""
-    project = _dvc_copy(tmp_path / "repro", outputs_from=default_run)
-    dvc = str(Path(sys.executable).with_name("dvc"))
-    environment = {**os.environ, "DVC_NO_ANALYTICS": "1"}
-    subprocess.run(
-        [dvc, "config", "--local", "core.no_scm", "true"], cwd=project, check=True, env=environment
+@pytest.mark.parametrize("name", _pipeline_names())
+def test_stage_deps_are_its_folder_inputs_and_the_modules_it_imports(name: str) -> None:
+    files = _catalog_files()
+    deps = STAGES[name]["deps"]
+    folder = f"src/roadmap_pipelines/pipelines/{name}"
+    read = {files[dataset] for dataset in pipelines[name].inputs() if dataset in files}
+    # the modules a fresh interpreter loads to build the pipeline (lazy imports come on top)
+    script = (
+        "import importlib, sys\n"
+        f"importlib.import_module('roadmap_pipelines.pipelines.{name}').create_pipeline()\n"
+        "print('\\n'.join(sys.modules[n].__file__ for n in list(sys.modules)"
+        " if n.split('.')[0] == 'roadmap_pipelines'))\n"
     )
+    loaded = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    ).stdout.split()
+    modules = {Path(path).resolve().relative_to(PROJECT_ROOT).as_posix() for path in loaded}
 
-    result = subprocess.run(
-        [dvc, "status", "--json"],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        env=environment,
-        check=False,
-    )
+    assert deps == sorted(set(deps))
+    assert folder in deps
+    assert read <= set(deps)
+    assert {module for module in modules if not module.startswith(f"{folder}/")} <= set(deps)
+    assert not [dep for dep in deps if dep.startswith(f"{folder}/")]
+    for dep in deps:
+        assert (PROJECT_ROOT / dep).exists(), dep
 
-    assert result.returncode == 0, result.stderr
-    # The copy has an empty DVC cache, so outputs whose hash matches read "not in cache";
-    # durations (catalog metadata reproducible: false) differ on every run. Any other entry
-    # (a modified output, a changed dependency or parameter) is drift.
-    volatile = _volatile_files()
-    drift = {
-        stage: [
-            change
-            for change in changes
-            if set(change) != {"changed outs"}
-            or any(
-                state != "not in cache" and path not in volatile
-                for path, state in change["changed outs"].items()
-            )
-        ]
-        for stage, changes in json.loads(result.stdout).items()
+
+def test_stage_params_are_the_keys_each_pipeline_reads_in_the_files_holding_them() -> None:
+    bootstrap_project(PROJECT_ROOT)
+    for name, stage in STAGES.items():
+        tracked = {}
+        for entry in stage.get("params", []):
+            (path, keys), *_ = entry.items()
+            assert path.startswith("conf/base/parameters"), path
+            content = yaml.safe_load((PROJECT_ROOT / path).read_text())
+            for key in keys:
+                assert parameter_value(content, key) is not None, (name, path, key)
+                tracked[key] = path
+        read = {
+            dataset.removeprefix("params:")
+            for dataset in pipelines[name].inputs()
+            if dataset.startswith("params:")
+        }
+        # every key read is tracked, itself or through a key above it, and nothing else is
+        for key in read:
+            assert [t for t in tracked if key == t or key.startswith(f"{t}.")], (name, key)
+        assert set(tracked) <= read, name
+        # a pipeline's own parameters live in parameters_<name>.yml
+        for key, path in tracked.items():
+            if key.split(".")[0] == name:
+                assert path == f"conf/base/parameters_{name}.yml", (name, key)
+
+
+def test_kedro_dvc_check_fails_on_a_stale_dvc_yaml_and_sync_fixes_it(tmp_path: Path) -> None:
+    """The project commands, as a user runs them: discovered by Kedro from ``cli.py``."""
+    project = tmp_path / "project"
+    ignore = shutil.ignore_patterns("__pycache__", "*.egg-info")
+    for name in ("src", "conf"):
+        shutil.copytree(PROJECT_ROOT / name, project / name, ignore=ignore)
+    for name in ("pyproject.toml", ".telemetry", "dvc.yaml", ".gitignore"):
+        shutil.copy2(PROJECT_ROOT / name, project / name)
+    stale = (project / "dvc.yaml").read_text().replace("      - conf/base/catalog.yml\n", "", 1)
+    (project / "dvc.yaml").write_text(stale)
+    kedro = str(Path(sys.executable).with_name("kedro"))
+    environment = {**os.environ, "KEDRO_DISABLE_TELEMETRY": "true"}
+
+    def kedro_dvc(command: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [kedro, "dvc", command],
+            cwd=project,
+            env=environment,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+    check = kedro_dvc("check")
+    sync = kedro_dvc("sync")
+    again = kedro_dvc("check")
+
+    assert check.returncode == 1, check.stderr
+    assert "--- dvc.yaml (on disk)" in check.stdout
+    assert "+      - conf/base/catalog.yml" in check.stdout
+    assert "kedro dvc sync" in check.stderr
+    assert sync.returncode == 0, sync.stderr
+    assert "dvc.yaml: updated" in sync.stdout
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert (project / "dvc.yaml").read_text() == (PROJECT_ROOT / "dvc.yaml").read_text()
+
+
+def test_python_m_still_finds_the_run_command() -> None:
+    """Kedro's find_run_command takes ``run`` from ``cli.py`` once the project has one."""
+    from kedro.framework.cli.project import run
+    from kedro.framework.cli.utils import find_run_command
+
+    assert find_run_command("roadmap_pipelines") is run
+
+
+def test_dvc_tracked_parameter_files_are_plain_yaml() -> None:
+    """DVC and `dvc exp run -S` read these files raw: no OmegaConf interpolation."""
+    files = {
+        path for stage in STAGES.values() for entry in stage.get("params", []) for path in entry
     }
-    assert sorted(drift) == sorted(STAGES)
-    assert not any(drift.values()), "dvc.lock is stale: run `dvc repro`, commit dvc.lock\n" + str(
-        drift
-    )
+    assert files
+    for path in files:
+        text = (PROJECT_ROOT / path).read_text()
+        assert "${" not in json.dumps(yaml.safe_load(text)), path

@@ -13,7 +13,14 @@ import pytest
 from kedro.framework.project import pipelines
 from kedro.framework.startup import bootstrap_project
 
-from project_runs import PROJECT_ROOT, copy_project, output_digests, run_session
+from project_runs import (
+    PROJECT_ROOT,
+    copy_project,
+    differing_files,
+    dvc_output_paths,
+    output_digests,
+    run_session,
+)
 
 RAW_CREDIT_ROWS = 4454
 EXACT_DUPLICATES_IN_CREDIT = 2
@@ -148,8 +155,27 @@ def test_two_runs_give_byte_identical_outputs(default_run: Path, tmp_path: Path)
     again = copy_project(tmp_path / "again")
     run_session(again)
     first, second = output_digests(default_run), output_digests(again)
-    assert len(first) >= 12
-    assert first == second
+
+    # every output DVC tracks (models, tables, metrics, plot data) is compared, and a run
+    # writes nothing DVC does not track
+    outputs = dvc_output_paths()
+    untracked = [path for path in first if not any(_is_within(path, out) for out in outputs)]
+    unwritten = [out for out in outputs if not any(_is_within(path, out) for path in first)]
+    assert not untracked, f"outputs no DVC stage declares (run `kedro dvc sync`): {untracked}"
+    assert not unwritten, f"dvc.yaml outputs the default run did not write: {unwritten}"
+    differing = differing_files(first, second)
+    assert not differing, f"two runs of the same code, data and parameters differ: {differing}"
+
+
+def _is_within(path: str, output: str) -> bool:
+    return path == output or path.startswith(f"{output}/")
+
+
+def test_differing_files_names_every_file_that_differs() -> None:
+    first = {"data/a.json": "1", "data/b.csv": "2", "data/c.parquet": "3"}
+    second = {"data/a.json": "1", "data/b.csv": "changed", "data/d.pkl": "4"}
+
+    assert differing_files(first, second) == ["data/b.csv", "data/c.parquet", "data/d.pkl"]
 
 
 def test_cli_run_logs_each_node_and_leaves_pyproject_alone(project: Path) -> None:

@@ -1,0 +1,269 @@
+"""Reproduce anything: the DVC workflow on throw-away git repositories of the project.
+
+One repository per module is seeded with the outputs of the session's ``default_run`` and
+``dvc commit``-ed (a fresh ``kedro run`` must match every hash in dvc.lock for that to leave
+dvc.lock untouched). Tests that change things work on clones of it, and only ever re-run the
+cheap ``reporting`` stage or the ``preprocessing`` stage alone, so the suite stays fast as the
+modelling stages grow.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from dvc_repos import (
+    BIN,
+    clone,
+    dvc,
+    dvc_json,
+    environment,
+    git,
+    make_repo,
+    output_digests,
+    run,
+    stages_run,
+    stages_skipped,
+)
+from project_runs import PROJECT_ROOT
+
+STAGES = yaml.safe_load((PROJECT_ROOT / "dvc.yaml").read_text())["stages"]
+UP_TO_DATE = "Data and pipelines are up to date."
+REPORTING_PARAMS = "conf/base/parameters_reporting.yml"
+
+
+@dataclass(frozen=True)
+class SeededRepo:
+    """A git repository of the project whose outputs come from one ``kedro run``.
+
+    Attributes:
+        path: The repository.
+        status_before_commit: ``dvc status --json`` before ``dvc commit``.
+        lock_diff: ``git diff dvc.lock`` after ``dvc commit`` (empty if dvc.lock was current).
+    """
+
+    path: Path
+    status_before_commit: dict[str, Any]
+    lock_diff: str
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    return environment(tmp_path_factory.mktemp("home"))
+
+
+@pytest.fixture(scope="module")
+def seeded(
+    default_run: Path, tmp_path_factory: pytest.TempPathFactory, env: dict[str, str]
+) -> SeededRepo:
+    repo = make_repo(tmp_path_factory.mktemp("dvc") / "repo", env, outputs_from=default_run)
+    status = dvc_json(repo, env, "status")
+    dvc(repo, env, "commit", "--force")
+    lock_diff = git(repo, env, "diff", "--", "dvc.lock")
+    git(repo, env, "add", "--all")
+    git(repo, env, "commit", "--quiet", "--allow-empty", "--message=outputs in the DVC cache")
+    return SeededRepo(repo, status, lock_diff)
+
+
+def _set_parameter(repo: Path, file: str, key: str, value: object) -> None:
+    path = repo / file
+    content = yaml.safe_load(path.read_text())
+    *parents, last = key.split(".")
+    node = content
+    for part in parents:
+        node = node[part]
+    assert last in node, f"{file} has no {key}"
+    node[last] = value
+    path.write_text(yaml.safe_dump(content, sort_keys=False))
+
+
+def _changed_stages(repo: Path, env: dict[str, str]) -> set[str]:
+    return set(dvc_json(repo, env, "status"))
+
+
+def _outputs(stage: dict[str, Any]) -> set[str]:
+    return {
+        entry if isinstance(entry, str) else next(iter(entry))
+        for kind in ("outs", "metrics", "plots")
+        for entry in stage.get(kind, [])
+    }
+
+
+def test_committed_dvc_lock_matches_a_fresh_kedro_run(seeded: SeededRepo, env: dict) -> None:
+    """Every hash in dvc.lock (code, raw data, parameters, outputs) matches a run made here."""
+    # Before `dvc commit` the cache is empty: outputs whose hash matches read "not in cache";
+    # anything else (a modified output, a changed dependency or parameter) is drift.
+    drift = {
+        stage: [
+            change
+            for change in changes
+            if set(change) != {"changed outs"}
+            or set(change["changed outs"].values()) != {"not in cache"}
+        ]
+        for stage, changes in seeded.status_before_commit.items()
+    }
+
+    assert sorted(drift) == sorted(STAGES)
+    assert not any(drift.values()), f"dvc.lock is stale: run `dvc repro`, commit it\n{drift}"
+    assert seeded.lock_diff == "", "dvc commit had to change dvc.lock"
+    assert UP_TO_DATE in dvc(seeded.path, env, "status")
+
+
+def test_a_second_repro_is_a_no_op(seeded: SeededRepo, env: dict, default_run: Path) -> None:
+    before = output_digests(seeded.path)
+
+    output = dvc(seeded.path, env, "repro")
+
+    assert stages_run(output) == []
+    assert sorted(stages_skipped(output)) == sorted(STAGES)
+    assert output_digests(seeded.path) == before == output_digests(default_run)
+    assert git(seeded.path, env, "status", "--porcelain") == ""
+
+
+def test_push_then_pull_restores_deleted_outputs_from_the_default_remote(
+    seeded: SeededRepo, env: dict, tmp_path: Path
+) -> None:
+    repo = clone(seeded.path, tmp_path / "clone", env)
+    expected = output_digests(repo)
+    storage = repo / ".dvc" / "storage"
+
+    # `url = storage` in .dvc/config is relative to .dvc/: every clone has its own remote
+    remotes = dvc(repo, env, "remote", "list")
+    assert re.search(rf"^local\s+{re.escape(str(storage))}\s+\(default\)$", remotes, re.M), remotes
+    dvc(repo, env, "push")
+    assert any(storage.rglob("*")), "dvc push wrote nothing to .dvc/storage"
+
+    tracked = set(git(repo, env, "ls-files", "data").split())
+    for path in expected:
+        if path not in tracked:  # git keeps metrics/plots with cache: false
+            (repo / path).unlink()
+    shutil.rmtree(repo / ".dvc" / "cache")
+    # a clone with no outputs and an empty cache: `dvc repro` would run every stage
+    assert _changed_stages(repo, env) == set(STAGES)
+
+    dvc(repo, env, "pull")
+
+    assert output_digests(repo) == expected
+    assert UP_TO_DATE in dvc(repo, env, "status")
+
+
+def test_a_parameter_change_reruns_its_stage_and_then_the_stages_reading_its_outputs(
+    seeded: SeededRepo, env: dict, tmp_path: Path
+) -> None:
+    repo = clone(seeded.path, tmp_path / "clone", env)
+
+    _set_parameter(repo, REPORTING_PARAMS, "reporting.top_categories", 3)
+    assert _changed_stages(repo, env) == {"reporting"}
+    git(repo, env, "checkout", "--", REPORTING_PARAMS)
+
+    key = "preprocessing.tabular.credit.split.test_size"
+    _set_parameter(repo, "conf/base/parameters_preprocessing.yml", key, 0.25)
+    # the stages that read the task's preprocessing block (later ones read its target)
+    direct = _stages_reading(key)
+    assert {"preprocessing", "feature_engineering", "modelling_tabular"} <= direct
+    assert _changed_stages(repo, env) == direct
+
+    # run that one stage only, however many stages come after it
+    output = dvc(repo, env, "repro", "--single-item", "preprocessing")
+
+    assert stages_run(output) == ["preprocessing"]
+    readers = {
+        name
+        for name, stage in STAGES.items()
+        if _outputs(STAGES["preprocessing"]) & set(stage.get("deps", []))
+    }
+    changed = _changed_stages(repo, env)
+    assert "reporting" in changed
+    assert changed <= readers | direct, "a stage that reads nothing changed is out of date"
+
+
+def _stages_reading(key: str) -> set[str]:
+    """Stages whose tracked parameters include ``key`` or a key above or below it."""
+    return {
+        name
+        for name, stage in STAGES.items()
+        for entry in stage.get("params", [])
+        for keys in entry.values()
+        for tracked in keys
+        if tracked == key or key.startswith(f"{tracked}.") or tracked.startswith(f"{key}.")
+    }
+
+
+def _mark_metrics_and_plots(repo: Path) -> tuple[list[str], list[str]]:
+    """Mark two reporting datasets with the catalog convention, in the clone only."""
+    path = repo / "conf/base/catalog_reporting.yml"
+    catalog = yaml.safe_load(path.read_text())
+    catalog["{task}.category_counts"]["metadata"]["dvc"] = "metrics"
+    catalog["{task}.column_profile"]["metadata"]["dvc"] = {
+        "plots": {"x": "missing_share", "y": "column", "template": "bar_horizontal"}
+    }
+    path.write_text(yaml.safe_dump(catalog, sort_keys=False))
+    tasks = ("ames", "credit")
+    return (
+        [f"data/08_reporting/{task}/category_counts.json" for task in tasks],
+        [f"data/08_reporting/{task}/column_profile.csv" for task in tasks],
+    )
+
+
+def test_experiment_with_one_parameter_shows_params_metrics_and_plots(
+    seeded: SeededRepo, env: dict, tmp_path: Path
+) -> None:
+    repo = clone(seeded.path, tmp_path / "clone", env)
+    metrics, plots = _mark_metrics_and_plots(repo)
+    run(repo, env, str(BIN / "kedro"), "dvc", "sync")
+    stages = yaml.safe_load((repo / "dvc.yaml").read_text())["stages"]
+    assert {next(iter(entry)) for entry in stages["reporting"]["metrics"]} == set(metrics)
+    assert stages_run(dvc(repo, env, "repro")) == ["reporting"]
+    git(repo, env, "add", "--all")
+    git(repo, env, "commit", "--quiet", "--message=mark metrics and plots")
+    # the generated .gitignore block lets git keep them (cache: false)
+    assert set(metrics + plots) <= set(git(repo, env, "ls-files", "data").split())
+
+    output = dvc(repo, env, "exp", "run", "-S", f"{REPORTING_PARAMS}:reporting.top_categories=3")
+
+    assert stages_run(output) == ["reporting"]
+    assert "preprocessing" in stages_skipped(output)
+    table = dvc_json(repo, env, "exp", "show")
+    baseline = next(row for row in table if row["rev"] != "workspace")
+    experiment = baseline["experiments"][0]["revs"][0]["data"]
+    for row, top in ((baseline["data"], 10), (experiment, 3)):
+        assert row["params"][REPORTING_PARAMS]["data"]["reporting"]["top_categories"] == top
+        assert set(metrics) <= set(row["metrics"])
+    counts = experiment["metrics"][metrics[1]]["data"]
+    assert all(len(labels) <= 3 for labels in counts.values())
+
+    metrics_diff = dvc_json(repo, env, "metrics", "diff")
+    dropped = [key for key, change in metrics_diff[metrics[1]].items() if change["new"] is None]
+    assert "Home.other" in dropped
+    plots_diff = dvc_json(repo, env, "plots", "diff")["data"]
+    for path in plots:
+        assert set(plots_diff[path][0]["revisions"]) == {"workspace", "HEAD"}
+
+
+def test_checking_out_an_older_commit_restores_its_outputs(
+    seeded: SeededRepo, env: dict, tmp_path: Path
+) -> None:
+    repo = clone(seeded.path, tmp_path / "clone", env)
+    older = output_digests(repo)
+    _set_parameter(repo, REPORTING_PARAMS, "reporting.top_categories", 3)
+    assert stages_run(dvc(repo, env, "repro")) == ["reporting"]
+    git(repo, env, "add", "--all")
+    git(repo, env, "commit", "--quiet", "--message=fewer categories")
+    newer = output_digests(repo)
+    changed = {path for path in older if older[path] != newer[path]}
+    assert "data/08_reporting/credit/category_counts.json" in changed
+    assert changed <= _outputs(STAGES["reporting"])
+
+    git(repo, env, "checkout", "--quiet", "HEAD~1")
+    dvc(repo, env, "checkout")
+    assert output_digests(repo) == older
+
+    git(repo, env, "checkout", "--quiet", "main")
+    dvc(repo, env, "checkout")
+    assert output_digests(repo) == newer
