@@ -129,3 +129,27 @@ def test_failed_run_restores_a_partitioned_folder(tmp_path: Path) -> None:
         _run_with_hooks(pipeline, catalog, RunRollbackHooks())
 
     assert sorted(path.name for path in folder.iterdir()) == ["old.csv"]
+
+
+def _blas_threads() -> set[int]:
+    from threadpoolctl import threadpool_info
+
+    return {pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"}
+
+
+def test_thread_limits_hold_during_a_run_and_are_restored_after() -> None:
+    from threadpoolctl import threadpool_limits
+
+    from roadmap_pipelines.hooks import ThreadLimitHooks
+
+    seen: list[set[int]] = []
+    hooks = ThreadLimitHooks(threads=1)
+    with threadpool_limits(2, user_api="blas"):  # as if the machine gave BLAS two threads
+        hooks.before_pipeline_run()
+        seen.append(_blas_threads())
+        hooks.after_pipeline_run()
+        assert _blas_threads() == {2}
+        hooks.before_pipeline_run()
+        hooks.on_pipeline_error()
+        assert _blas_threads() == {2}
+    assert seen == [{1}]
