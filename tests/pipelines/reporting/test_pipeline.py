@@ -37,7 +37,9 @@ def test_reporting_pipeline_profiles_train_and_plots_series() -> None:
         }
     )
 
-    outputs = SequentialRunner().run(create_pipeline(), catalog)
+    # the segmentation figures (tagged) are tested in test_segmentation_nodes.py
+    eda = create_pipeline() - create_pipeline().only_nodes_with_tags("segmentation")
+    outputs = SequentialRunner().run(eda, catalog)
 
     per_task = {"column_profile", "category_counts", "correlation_heatmap"}
     assert set(outputs) == {

@@ -10,6 +10,7 @@ from roadmap_pipelines.pipelines.reporting.nodes import (
     profile_columns,
     summarise_categories,
 )
+from roadmap_pipelines.pipelines.reporting.segmentation_nodes import segmentation_reports
 from roadmap_pipelines.tabular_tasks import for_each_task
 
 PARAMS = "params:reporting"
@@ -18,6 +19,7 @@ PARAMS = "params:reporting"
 def create_pipeline(**kwargs) -> Pipeline:
     """Create the ``reporting`` pipeline."""
     tabular = for_each_task(_tabular_eda(), task_parameters=(), shared=(PARAMS,))
+    tabular += for_each_task(segmentation_reports(), task_parameters=())
     return tabular + Pipeline(
         [
             Node(
