@@ -197,3 +197,9 @@ def test_dvc_tracked_parameter_files_are_plain_yaml() -> None:
     for path in files:
         text = (PROJECT_ROOT / path).read_text()
         assert "${" not in json.dumps(yaml.safe_load(text)), path
+
+
+def test_stages_loading_a_pickle_depend_on_the_code_its_classes_come_from() -> None:
+    # the fitted preprocessor holds a CorrelationFilter: editing it must re-run its readers
+    for name in ("modelling_tabular", "segmentation"):
+        assert "src/roadmap_pipelines/correlation_filter.py" in STAGES[name]["deps"], name

@@ -286,6 +286,7 @@ def build_stage(name: str, pipeline: Pipeline, view: ProjectView) -> dict[str, A
     deps = set(stage_code(name, pipeline, view))
     deps.update(file.config_file for file in inputs + outputs if file.config_file)
     deps.update(file.path for file in inputs)
+    deps.update(_pickled_code(name, inputs, view))
 
     params: dict[str, set[str]] = {}
     for key in parameter_keys(pipeline.inputs(), view.parameter_files):
@@ -312,6 +313,25 @@ def build_stage(name: str, pipeline: Pipeline, view: ProjectView) -> dict[str, A
         if entries:
             stage[kind] = [_entry(path, entries[path]) for path in sorted(entries)]
     return stage
+
+
+def _pickled_code(name: str, inputs: list[DatasetFile], view: ProjectView) -> set[str]:
+    """Shared modules whose classes a pickled input may hold: those of the pipeline writing it.
+
+    Unpickling a fitted preprocessor runs ``CorrelationFilter`` from the project, so a change
+    to that module must re-run the stages that load the pickle, not only the one writing it.
+    """
+    modules: set[str] = set()
+    for file in inputs:
+        if "pickle" not in file.type.lower():
+            continue
+        for producer, pipeline in view.pipelines.items():
+            if producer in (name, "__default__") or file.name not in pipeline.all_outputs():
+                continue
+            folder = pipeline_folder(producer, view.package, view.source_dir)
+            own = _rel(folder, view.root) if folder is not None else None
+            modules.update(path for path in stage_code(producer, pipeline, view) if path != own)
+    return modules
 
 
 def _output_paths(stage: Mapping[str, Any]) -> list[str]:
