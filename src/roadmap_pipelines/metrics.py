@@ -93,5 +93,11 @@ def classification_metrics(
                     y_true, probabilities, multi_class="ovr", average="macro", labels=classes
                 )
             )
-        scores["log_loss"] = float(metrics.log_loss(y_true, probabilities, labels=classes))
+        # log_loss reads probability columns in sorted label order, whatever ``labels`` says
+        order = sorted(range(len(classes)), key=lambda column: classes[column])
+        scores["log_loss"] = float(
+            metrics.log_loss(
+                y_true, probabilities[:, order], labels=[classes[column] for column in order]
+            )
+        )
     return scores
