@@ -158,17 +158,7 @@ def estimator_params(params: dict[str, Any]) -> dict[str, Any]:
 
 def grid(space: dict[str, IntRange | FloatRange | Categorical]) -> dict[str, list[Any]]:
     """The values a grid search tries for each dimension."""
-    values: dict[str, list[Any]] = {}
-    for name, dimension in space.items():
-        if isinstance(dimension, Categorical):
-            values[name] = list(dimension.choices)
-        elif isinstance(dimension, IntRange):
-            values[name] = list(range(dimension.low, dimension.high + 1, dimension.step))
-        else:
-            spacing = np.geomspace if dimension.log else np.linspace
-            points = spacing(dimension.low, dimension.high, dimension.grid_points)
-            values[name] = [float(point) for point in points]
-    return values
+    return {name: dimension.grid_values() for name, dimension in space.items()}
 
 
 def search(
