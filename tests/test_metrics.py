@@ -175,3 +175,36 @@ def test_all_predictions_of_one_class_do_not_warn_or_fail() -> None:
     scores = classification_metrics(y_true, y_pred, None, ["bad", "good"], "bad")
     assert scores["precision"] == 0.0  # zero_division=0: no positive predictions
     assert scores["recall"] == 0.0
+
+
+def test_labels_the_model_does_not_know_score_like_scikit_learn_on_the_labels() -> None:
+    # a fold whose model saw three of four classes: "d" is a label of y_true only
+    y_true = np.array(["a", "b", "c", "d", "a", "d", "b", "c"])
+    y_pred = np.array(["a", "b", "a", "b", "b", "c", "b", "c"])
+    scores = classification_metrics(y_true, y_pred, None, ["a", "b", "c"], positive_class=None)
+    assert scores["accuracy"] == pytest.approx(metrics.accuracy_score(y_true, y_pred))
+    for name, function in (
+        ("precision", metrics.precision_score),
+        ("recall", metrics.recall_score),
+        ("f1", metrics.f1_score),
+    ):
+        assert scores[name] == pytest.approx(
+            function(y_true, y_pred, average="macro", zero_division=0.0)
+        )
+    # binary model, third label in y_true: an error, as scikit-learn gives on the labels
+    with pytest.raises(ValueError, match="Target is multiclass but average='binary'"):
+        classification_metrics(y_true[:4], y_pred[:4], None, ["a", "b"], positive_class="a")
+
+
+def test_large_label_arrays_are_scored_fast() -> None:
+    import time
+
+    rng = np.random.default_rng(0)
+    y_true = rng.choice(np.array(["good", "bad"], dtype=object), 200_000)
+    y_pred = rng.choice(np.array(["good", "bad"], dtype=object), 200_000)
+    proba = rng.random((200_000, 1))
+    proba = np.hstack([proba, 1 - proba])
+    started = time.perf_counter()
+    scores = classification_metrics(y_true, y_pred, proba, ["bad", "good"], "bad")
+    assert time.perf_counter() - started < 1.5  # string labels took ~2 s here
+    assert scores["f1"] == pytest.approx(metrics.f1_score(y_true, y_pred, pos_label="bad"))

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.linear_model import LinearRegression
 from sklearn.pipeline import Pipeline
 
@@ -27,6 +28,7 @@ from roadmap_pipelines.model_search import (
     estimator_params,
     evaluate,
     grid,
+    predict,
     search,
     trials_table,
 )
@@ -469,3 +471,40 @@ def test_trials_table_has_json_params_and_mean_and_std_of_each_metric(table) -> 
         )["params"].iloc[0]
         == '{"a": 2, "b": 1}'
     )
+
+
+# -------------------------------------------------------------------------------------------
+# predictions
+
+
+class _CountingScaler(TransformerMixin, BaseEstimator):
+    """Multiplies by two; counts its transform calls."""
+
+    calls = 0
+
+    def fit(self, X, y=None):  # noqa: N803
+        self.n_features_in_ = np.shape(X)[1]
+        return self
+
+    def transform(self, X):  # noqa: N803
+        type(self).calls += 1
+        return np.asarray(X, dtype=float) * 2
+
+
+def test_predict_transforms_once_and_matches_the_pipelines_own_results() -> None:
+    from sklearn.linear_model import LogisticRegression
+
+    x = np.linspace(-2, 2, 40).reshape(-1, 1)
+    y = np.where(x.ravel() + np.sin(7 * x.ravel()) > 0, "bad", "good")
+    model = Pipeline([("features", _CountingScaler()), ("model", LogisticRegression())]).fit(x, y)
+    _CountingScaler.calls = 0
+
+    predictions, probabilities = predict(model, x, "classification")
+
+    assert _CountingScaler.calls == 1
+    np.testing.assert_array_equal(predictions, model.predict(x))
+    np.testing.assert_array_equal(probabilities, model.predict_proba(x))
+    regression = Pipeline([("features", _CountingScaler()), ("model", LinearRegression())])
+    values, none = predict(regression.fit(x, x.ravel() * 3), x, "regression")
+    assert none is None
+    np.testing.assert_allclose(values, x.ravel() * 3)

@@ -28,7 +28,8 @@ from roadmap_pipelines.model_search import (
     cv_folds,
     estimator_params,
     evaluate,
-    score_predictions,
+    predict,
+    score,
     search,
     trials_table,
 )
@@ -213,13 +214,14 @@ def evaluate_on_test(
     names = REGRESSION_METRICS if kind == "regression" else CLASSIFICATION_METRICS
     positive = _positive_class(params, kind, list(model.classes_)) if kind != "regression" else None
     scoring = Scoring(kind, names, positive)
-    scores = score_predictions(model, features, target, scoring)
+    predicted, probabilities = predict(model, features, kind)
+    classes = list(model.classes_) if kind == "classification" else []
+    scores = score(target, predicted, probabilities, classes, scoring)
     predictions = pd.DataFrame(
-        {"actual": target.to_numpy(), "predicted": model.predict(features)}, index=test.index
+        {"actual": target.to_numpy(), "predicted": predicted}, index=test.index
     )
-    if kind == "classification" and hasattr(model, "predict_proba"):
-        probabilities = model.predict_proba(features)
-        for column, label in enumerate(model.classes_):
+    if probabilities is not None:
+        for column, label in enumerate(classes):
             predictions[f"proba_{label}"] = probabilities[:, column]
     report = {
         "problem": kind,
