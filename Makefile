@@ -28,6 +28,7 @@ lint: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(VENV)/bin/python benchmarks/bench_preprocessing.py
+	$(VENV)/bin/python benchmarks/bench_modelling.py
 
 # DVC stages call `kedro`: the environment's tools go first on PATH.
 repro: $(VENV)/.installed

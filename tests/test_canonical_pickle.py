@@ -33,3 +33,17 @@ def test_round_trip_keeps_the_value_and_shared_mutable_objects() -> None:
 
     assert loaded == obj
     assert loaded["a"] is loaded["b"]
+
+
+def test_a_reloaded_fitted_model_pickles_to_the_same_bytes() -> None:
+    import numpy as np
+    from sklearn.preprocessing import StandardScaler
+
+    # fitted arrays share NumPy's float64 dtype object; unpickled ones each get their own
+    fitted = StandardScaler().fit(np.arange(10.0).reshape(5, 2))
+    first = _dumps(fitted)
+    reloaded = canonical_pickle.load(io.BytesIO(first))
+
+    assert _dumps(reloaded) == first
+    np.testing.assert_array_equal(reloaded.scale_, fitted.scale_)
+    assert reloaded.mean_.dtype == np.float64

@@ -8,8 +8,10 @@ only when built, so listing the registry stays cheap.
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import inspect
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -102,7 +104,12 @@ def estimator_class(name: str, problem: Problem) -> type:
 
 
 def make_estimator(
-    name: str, problem: Problem, params: dict[str, Any], random_state: int, n_jobs: int
+    name: str,
+    problem: Problem,
+    params: dict[str, Any],
+    random_state: int,
+    n_jobs: int,
+    searched: Iterable[str] = (),
 ) -> Any:
     """Build an unfitted estimator from its name and keyword arguments.
 
@@ -115,30 +122,77 @@ def make_estimator(
         params: Keyword arguments for the class (over the registry's defaults).
         random_state: The project seed.
         n_jobs: Threads an estimator may use.
+        searched: Names a search will set later; checked like ``params``.
 
     Returns:
         The estimator.
 
     Raises:
-        ValueError: If the name does not resolve, or ``params`` names an argument the class
-            does not take (the message lists the ones it does).
+        ValueError: If the name does not resolve, or ``params`` or ``searched`` name an
+            argument the class does not take (the message lists the ones it does).
     """
     cls = estimator_class(name, problem)
     entry = REGISTRY.get(name)
-    accepted = set(inspect.signature(cls).parameters)
+    named, extra = _accepted_arguments(cls)
     arguments = {**(entry.defaults if entry else {}), **params}
-    unknown = sorted(set(arguments) - accepted)
-    if unknown and "kwargs" not in accepted:
+    unknown = sorted((set(arguments) | set(searched)) - named - (extra or set()))
+    if unknown and extra is not None:
+        hints = [
+            f"for '{word}' did you mean {' or '.join(repr(match) for match in close)}?"
+            for word in unknown
+            if (close := difflib.get_close_matches(word, named | extra, n=3))
+        ]
         raise ValueError(
-            f"estimator '{name}' ({cls.__name__}) takes no argument(s) {unknown}; it takes "
-            f"{sorted(accepted)}"
+            f"estimator '{name}' ({cls.__name__}) takes no argument(s) {unknown}"
+            + (f" ({'; '.join(hints)})" if hints else "")
+            + f"; it takes {sorted(named)}"
+            + (" or a LightGBM parameter or alias" if extra else "")
         )
-    if "random_state" in accepted and "random_state" not in arguments:
+    if "random_state" in named and "random_state" not in arguments:
         arguments["random_state"] = random_state
-    threads = entry.takes_threads if entry else True
-    if threads and "n_jobs" in accepted and "n_jobs" not in arguments:
+    if _takes_threads(cls) and "n_jobs" in named and "n_jobs" not in arguments:
         arguments["n_jobs"] = n_jobs
     return cls(**arguments)
+
+
+def _accepted_arguments(cls: type) -> tuple[set[str], set[str] | None]:
+    """The named arguments of ``cls``, and the ones its ``**kwargs`` take.
+
+    The second set is empty for a class without ``**kwargs``. LightGBM passes ``**kwargs`` on
+    as native parameters and silently ignores unknown ones (a typo such as ``num_leafs`` would
+    leave the default in place), so its native names and aliases are listed. ``None`` means
+    ``**kwargs`` takes anything we cannot check.
+    """
+    parameters = inspect.signature(cls).parameters.values()
+    named = {p.name for p in parameters if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)}
+    if not any(p.kind is p.VAR_KEYWORD for p in parameters):
+        return named, set()
+    if cls.__module__.split(".")[0] == "lightgbm":
+        try:
+            from lightgbm.basic import _ConfigAliases
+
+            aliases = _ConfigAliases._get_all_param_aliases()
+        except Exception:  # noqa: BLE001 - a private API: without it, accept anything
+            return named, None
+        return named, {alias for names in aliases.values() for alias in names}
+    return named, None
+
+
+def _takes_threads(cls: type) -> bool:
+    """Whether ``n_jobs`` does anything for ``cls`` (registry entries can say it does not)."""
+    return not any(
+        not entry.takes_threads
+        and cls in (_resolve(path) for path in (entry.classification, entry.regression) if path)
+        for entry in REGISTRY.values()
+    )
+
+
+def _resolve(path: str) -> type | None:
+    module_name, _, class_name = path.rpartition(".")
+    try:
+        return getattr(importlib.import_module(module_name), class_name)
+    except (ImportError, AttributeError):
+        return None
 
 
 class PolynomialRegression(RegressorMixin, BaseEstimator):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from sklearn import metrics
 
 REGRESSION_METRICS = ("mse", "rmse", "mae", "r2")
@@ -69,29 +70,49 @@ def classification_metrics(
     Returns:
         Metric name → value.
     """
+    classes = list(classes)
     binary = len(classes) == 2
+    # Labels as integer codes in ``classes`` order: scikit-learn sorts and compares object
+    # labels (strings) in Python, which on large test sets costs more than the predictions.
+    # Labels the model does not know get codes after its classes.
+    known = set(classes)
+    categories = classes + [
+        v for v in pd.unique(np.asarray(y_true, dtype=object)) if v not in known
+    ]
+    true_codes = pd.Categorical(np.asarray(y_true, dtype=object), categories=categories).codes
+    pred_codes = pd.Categorical(np.asarray(y_pred, dtype=object), categories=categories).codes
     averaging = (
-        {"average": "binary", "pos_label": positive_class} if binary else {"average": "macro"}
+        {"average": "binary", "pos_label": classes.index(positive_class)}
+        if binary
+        else {"average": "macro"}
     )
     scores = {
-        "accuracy": float(metrics.accuracy_score(y_true, y_pred)),
-        "precision": float(metrics.precision_score(y_true, y_pred, zero_division=0.0, **averaging)),
-        "recall": float(metrics.recall_score(y_true, y_pred, zero_division=0.0, **averaging)),
-        "f1": float(metrics.f1_score(y_true, y_pred, zero_division=0.0, **averaging)),
+        "accuracy": float(metrics.accuracy_score(true_codes, pred_codes)),
+        "precision": float(
+            metrics.precision_score(true_codes, pred_codes, zero_division=0.0, **averaging)
+        ),
+        "recall": float(
+            metrics.recall_score(true_codes, pred_codes, zero_division=0.0, **averaging)
+        ),
+        "f1": float(metrics.f1_score(true_codes, pred_codes, zero_division=0.0, **averaging)),
         "roc_auc": float("nan"),
         "log_loss": float("nan"),
     }
-    present = set(np.unique(np.asarray(y_true)))
+    present = set(np.unique(true_codes).tolist())
+    codes = list(range(len(classes)))
     if probabilities is not None and len(present) > 1:
         if binary:
-            positive = probabilities[:, list(classes).index(positive_class)]
-            y_positive = np.asarray(y_true) == positive_class
-            scores["roc_auc"] = float(metrics.roc_auc_score(y_positive, positive))
-        elif present == set(classes):
+            positive = classes.index(positive_class)
+            scores["roc_auc"] = float(
+                metrics.roc_auc_score(true_codes == positive, probabilities[:, positive])
+            )
+        elif present == set(codes):
             scores["roc_auc"] = float(
                 metrics.roc_auc_score(
-                    y_true, probabilities, multi_class="ovr", average="macro", labels=classes
+                    true_codes, probabilities, multi_class="ovr", average="macro", labels=codes
                 )
             )
-        scores["log_loss"] = float(metrics.log_loss(y_true, probabilities, labels=classes))
+        # codes follow the probability columns, so log_loss reads them in the right order
+        # (given labels itself, it assumes the columns are in sorted label order)
+        scores["log_loss"] = float(metrics.log_loss(true_codes, probabilities, labels=codes))
     return scores

@@ -78,6 +78,42 @@ def cv_folds(
     return [(order[train], order[valid]) for train, valid in splitter.split(order)]
 
 
+def predict(model: Pipeline, features: pd.DataFrame, problem: str) -> tuple[Any, Any]:
+    """Predictions and, for a classifier with ``predict_proba``, class probabilities.
+
+    The feature transforms run once for both (``Pipeline.predict`` and ``predict_proba``
+    would each run them again); the results are the pipeline's own.
+
+    Args:
+        model: The fitted pipeline (or a bare estimator).
+        features: The rows' features.
+        problem: ``classification`` or ``regression``.
+
+    Returns:
+        Predictions, and probabilities (one column per ``classes_``) or ``None``.
+    """
+    final, transformed = model, features
+    if isinstance(model, Pipeline) and len(model.steps) > 1:
+        final, transformed = model.steps[-1][1], model[:-1].transform(features)
+    predictions = final.predict(transformed)
+    if problem == "classification" and hasattr(final, "predict_proba"):
+        return predictions, final.predict_proba(transformed)
+    return predictions, None
+
+
+def score(
+    target: Any, predictions: Any, probabilities: Any, classes: list[Any], scoring: Scoring
+) -> dict[str, float]:
+    """Each requested metric of ``predictions`` (and ``probabilities``) against ``target``."""
+    if scoring.problem == "regression":
+        values = regression_metrics(target, predictions)
+    else:
+        values = classification_metrics(
+            target, predictions, probabilities, classes, scoring.positive_class
+        )
+    return {name: values[name] for name in scoring.metrics}
+
+
 def score_predictions(
     model: Pipeline, features: pd.DataFrame, target: pd.Series, scoring: Scoring
 ) -> dict[str, float]:
@@ -92,15 +128,9 @@ def score_predictions(
     Returns:
         Each requested metric's value.
     """
-    predictions = model.predict(features)
-    if scoring.problem == "regression":
-        values = regression_metrics(target, predictions)
-    else:
-        probabilities = model.predict_proba(features) if hasattr(model, "predict_proba") else None
-        values = classification_metrics(
-            target, predictions, probabilities, list(model.classes_), scoring.positive_class
-        )
-    return {name: values[name] for name in scoring.metrics}
+    predictions, probabilities = predict(model, features, scoring.problem)
+    classes = list(model.classes_) if scoring.problem == "classification" else []
+    return score(target, predictions, probabilities, classes, scoring)
 
 
 def evaluate(
@@ -158,17 +188,7 @@ def estimator_params(params: dict[str, Any]) -> dict[str, Any]:
 
 def grid(space: dict[str, IntRange | FloatRange | Categorical]) -> dict[str, list[Any]]:
     """The values a grid search tries for each dimension."""
-    values: dict[str, list[Any]] = {}
-    for name, dimension in space.items():
-        if isinstance(dimension, Categorical):
-            values[name] = list(dimension.choices)
-        elif isinstance(dimension, IntRange):
-            values[name] = list(range(dimension.low, dimension.high + 1, dimension.step))
-        else:
-            spacing = np.geomspace if dimension.log else np.linspace
-            points = spacing(dimension.low, dimension.high, dimension.grid_points)
-            values[name] = [float(point) for point in points]
-    return values
+    return {name: dimension.grid_values() for name, dimension in space.items()}
 
 
 def search(

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Any, Literal
 
-from pydantic import ConfigDict, Field, PositiveInt, model_validator
+import numpy as np
+from pydantic import ConfigDict, Field, PositiveInt, field_validator, model_validator
 
+from roadmap_pipelines.estimators import REGISTRY
 from roadmap_pipelines.metrics import CLASSIFICATION_METRICS, REGRESSION_METRICS
 from roadmap_pipelines.params.base import StrictModel
 
@@ -32,6 +35,10 @@ class IntRange(StrictModel):
             raise ValueError("log scale needs low >= 1 and step 1")
         return self
 
+    def grid_values(self) -> list[int]:
+        """The values a grid search tries: ``low``, ``low + step``, … up to ``high``."""
+        return list(range(self.low, self.high + 1, self.step))
+
 
 class FloatRange(StrictModel):
     """Real numbers from ``low`` to ``high``, on a log scale if ``log``; a grid takes
@@ -53,6 +60,11 @@ class FloatRange(StrictModel):
             raise ValueError("log scale needs low > 0")
         return self
 
+    def grid_values(self) -> list[float]:
+        """The ``grid_points`` values a grid search tries, evenly (or log-evenly) spaced."""
+        spacing = np.geomspace if self.log else np.linspace
+        return [float(point) for point in spacing(self.low, self.high, self.grid_points)]
+
 
 class Categorical(StrictModel):
     """One of a list of values (numbers, strings, booleans or null)."""
@@ -61,6 +73,10 @@ class Categorical(StrictModel):
 
     type: Literal["categorical"]
     choices: list[bool | int | float | str | None] = Field(min_length=1)
+
+    def grid_values(self) -> list[bool | int | float | str | None]:
+        """The values a grid search tries: every choice."""
+        return list(self.choices)
 
 
 Dimension = Annotated[IntRange | FloatRange | Categorical, Field(discriminator="type")]
@@ -79,12 +95,28 @@ class Candidate(StrictModel):
     params: dict[str, Any] = Field(default_factory=dict)
     search_space: dict[str, Dimension] = Field(default_factory=dict)
 
+    @field_validator("estimator")
+    @classmethod
+    def _known_short_name(cls, name: str) -> str:
+        # import paths are imported (and checked) by the node; short names are checked here,
+        # before any node runs
+        if "." not in name and name not in REGISTRY:
+            raise ValueError(
+                f"unknown estimator '{name}'; short names: {sorted(REGISTRY)}, or an import "
+                "path such as sklearn.ensemble.ExtraTreesRegressor"
+            )
+        return name
+
     @model_validator(mode="after")
     def _fixed_or_searched(self) -> Candidate:
         both = sorted(set(self.params) & set(self.search_space))
         if both:
             raise ValueError(f"parameters both fixed and searched: {both}")
         return self
+
+    def grid_size(self) -> int:
+        """How many points a grid search of ``search_space`` tries (1 when it is empty)."""
+        return math.prod(len(dimension.grid_values()) for dimension in self.search_space.values())
 
 
 class CrossValidation(StrictModel):
@@ -154,4 +186,16 @@ class TabularModelling(StrictModel):
                 "cv: null fits one candidate with fixed parameters; comparing candidates or "
                 "searching needs cross-validation folds"
             )
+        if self.search.method == "grid":
+            too_big = {
+                name: size
+                for name, candidate in self.candidates.items()
+                if (size := candidate.grid_size()) > self.search.max_grid_size
+            }
+            if too_big:
+                raise ValueError(
+                    f"grid search: candidates {too_big} have more grid points than "
+                    f"search.max_grid_size ({self.search.max_grid_size}); coarsen step or "
+                    "grid_points, or raise max_grid_size"
+                )
         return self

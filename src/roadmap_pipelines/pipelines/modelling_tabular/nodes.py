@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import platform
+from collections.abc import Iterable
 from functools import partial
 from importlib import metadata
 from typing import Any
@@ -26,7 +28,8 @@ from roadmap_pipelines.model_search import (
     cv_folds,
     estimator_params,
     evaluate,
-    score_predictions,
+    predict,
+    score,
     search,
     trials_table,
 )
@@ -74,7 +77,14 @@ def search_candidates(
     scoring = _scoring(params, kind, target, tabular)
     pipelines = {
         name: _pipeline(
-            preprocessor, candidate.estimator, kind, candidate.params, params, random_state, name
+            preprocessor,
+            candidate.estimator,
+            kind,
+            candidate.params,
+            params,
+            random_state,
+            name,
+            searched=candidate.search_space,
         )
         for name, candidate in params.candidates.items()
     }
@@ -94,7 +104,7 @@ def search_candidates(
             ]
         )
         return pd.DataFrame(), leaderboard, {}
-    _check_cv_columns(params, features)
+    _check_cv(params, features, kind)
     folds = cv_folds(params.cv, features, target, random_state)
     records = []
     for name, candidate in params.candidates.items():
@@ -204,13 +214,14 @@ def evaluate_on_test(
     names = REGRESSION_METRICS if kind == "regression" else CLASSIFICATION_METRICS
     positive = _positive_class(params, kind, list(model.classes_)) if kind != "regression" else None
     scoring = Scoring(kind, names, positive)
-    scores = score_predictions(model, features, target, scoring)
+    predicted, probabilities = predict(model, features, kind)
+    classes = list(model.classes_) if kind == "classification" else []
+    scores = score(target, predicted, probabilities, classes, scoring)
     predictions = pd.DataFrame(
-        {"actual": target.to_numpy(), "predicted": model.predict(features)}, index=test.index
+        {"actual": target.to_numpy(), "predicted": predicted}, index=test.index
     )
-    if kind == "classification" and hasattr(model, "predict_proba"):
-        probabilities = model.predict_proba(features)
-        for column, label in enumerate(model.classes_):
+    if probabilities is not None:
+        for column, label in enumerate(classes):
             predictions[f"proba_{label}"] = probabilities[:, column]
     report = {
         "problem": kind,
@@ -332,20 +343,47 @@ def _pipeline(
     params: TabularModelling,
     random_state: int,
     name: str,
+    searched: Iterable[str] = (),
 ) -> Pipeline:
+    """The candidate's unfitted ``features`` + ``model`` pipeline with its fixed parameters.
+
+    Every fixed and searched parameter name is checked here, before anything is fitted: a
+    wrong name would otherwise fail every fold (or, for LightGBM, be silently ignored).
+    """
     model_params = {k: v for k, v in fixed.items() if not k.startswith("features__")}
+    model_searched = [k for k in searched if not k.startswith("features__")]
     try:
         model = make_estimator(
-            estimator, problem, model_params, random_state, params.estimator_threads
+            estimator,
+            problem,
+            model_params,
+            random_state,
+            params.estimator_threads,
+            searched=model_searched,
         )
     except ValueError as error:
         raise InputDataError(f"{_KEY}.candidates.{name}: {error}") from None
     pipeline = Pipeline([("features", clone(preprocessor)), ("model", model)])
+    feature_names = [k for k in [*fixed, *searched] if k.startswith("features__")]
+    valid = {key for key in pipeline.get_params(deep=True) if key.startswith("features__")}
+    unknown = sorted(set(feature_names) - valid)
+    if unknown:
+        close = sorted({m for key in unknown for m in difflib.get_close_matches(key, valid, n=3)})
+        raise InputDataError(
+            f"{_KEY}.candidates.{name}: the feature preprocessor has no parameter(s) {unknown}"
+            f"; close names: {close or 'none'} (features__<step>__<parameter>, steps "
+            f"{[step for step, _ in preprocessor.steps]})"
+        )
     feature_params = {k: v for k, v in fixed.items() if k.startswith("features__")}
     return pipeline.set_params(**feature_params)
 
 
-def _check_cv_columns(params: TabularModelling, features: pd.DataFrame) -> None:
+def _check_cv(params: TabularModelling, features: pd.DataFrame, problem: Problem) -> None:
+    if params.cv.strategy == "stratified_kfold" and problem == "regression":
+        raise InputDataError(
+            f"{_KEY}.cv.strategy: stratified_kfold keeps class shares per fold and needs a "
+            "classification target; use kfold for regression"
+        )
     for key in ("group_column", "time_column"):
         column = getattr(params.cv, key)
         if column is not None and column not in features.columns:
