@@ -203,3 +203,8 @@ def test_stages_loading_a_pickle_depend_on_the_code_its_classes_come_from() -> N
     # the fitted preprocessor holds a CorrelationFilter: editing it must re-run its readers
     for name in ("modelling_tabular", "segmentation"):
         assert "src/roadmap_pipelines/correlation_filter.py" in STAGES[name]["deps"], name
+
+
+def test_stages_writing_or_reading_pickles_depend_on_the_pickle_backend() -> None:
+    for name in ("feature_engineering", "modelling_tabular", "segmentation"):
+        assert "src/roadmap_pipelines/canonical_pickle.py" in STAGES[name]["deps"], name

@@ -234,7 +234,7 @@ def stage_code(name: str, pipeline: Pipeline, view: ProjectView) -> list[str]:
     for dataset in pipeline.datasets():
         file = view.datasets.get(dataset)
         if file is not None:
-            roots.update(module_references(file.type, view.package))
+            roots.update(module_references(file.type.split(), view.package))
     for key in parameter_keys(pipeline.inputs(), view.parameter_files):
         try:
             value = parameter_value(view.parameters, key)
@@ -565,7 +565,8 @@ def load_project(root: Path) -> ProjectView:
             kind=kind,
             options=options,
             config_file=entries[key][0] if key in entries else None,
-            type=str(config.get("type", "")),
+            # a project module named as the type or the pickle backend is code the stage runs
+            type=" ".join(str(config.get(key, "")) for key in ("type", "backend")).strip(),
             versioned=bool(config.get("versioned", False)),
         )
     return ProjectView(
