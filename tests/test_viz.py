@@ -27,6 +27,15 @@ def test_kedro_viz_build_shows_every_pipeline_node_and_layer(project: Path) -> N
     assert {path.name for path in (api / "pipelines").iterdir()} == set(pipelines)
     shown = {node["name"] for node in main["nodes"] if node["type"] == "task"}
     assert shown == {node.name for node in pipelines["__default__"].nodes}
-    assert main["layers"] == ["raw", "intermediate", "primary", "model_input", "reporting"]
+    assert main["layers"] == [
+        "raw",
+        "intermediate",
+        "primary",
+        "model_input",
+        "feature",
+        "model_output",
+        "models",
+        "reporting",
+    ]
     parameters = {node["name"] for node in main["nodes"] if node["type"] == "parameters"}
     assert "params:preprocessing.tabular" in parameters

@@ -57,7 +57,7 @@ class GlobalModel:
 
     def summary(self) -> dict[str, Any]:
         return {
-            "settings": self.settings,
+            "params": self.settings,
             "features": self.feature_names,
             "n_training_rows": self.n_training_rows,
         }

@@ -14,11 +14,10 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import Any
 
 from roadmap_pipelines.pipelines.modelling_timeseries.series import Series, failure
 
-Result = TypeVar("Result")
 Outcome = tuple[Any, list[dict[str, Any]]]
 
 

@@ -48,7 +48,8 @@ def refit_series(
     result: dict[str, Any] = {"forecasts": {}, "summaries": {}, "arima": None}
     failures = []
     for name in (model for model in params.models if model in PER_SERIES_MODELS):
-        if name == "arima" and differences is None and params.arima.method == "auto":
+        searched = params.arima.method == "auto" and series.series_id not in params.arima.series
+        if name == "arima" and differences is None and searched:
             reason = "no stationarity result to take d and D from (see its stationarity failure)"
             failures.append(failure(series.series_id, "refit", reason, name))
             continue
