@@ -42,7 +42,8 @@ def test_default_run_writes_every_report(default_run: Path) -> None:
     written_by_reporting = pipelines["reporting"].all_outputs()
 
     mine = {name: dataset for name, dataset in reports.items() if name in written_by_reporting}
-    assert len(mine) == 20 * len(TABULAR_TASKS) + 5
+    # 20 per task; STL table, decomposition, ACF, overview; 4 forecast reports; the page
+    assert len(mine) == 20 * len(TABULAR_TASKS) + 4 + 4 + 1
     for name, dataset in mine.items():
         path = _file(default_run, dataset)
         assert path.is_file() and path.stat().st_size > 0, name
@@ -116,12 +117,19 @@ def test_html_report_gathers_every_section_offline(default_run: Path) -> None:
     page = (default_run / "data/08_reporting/report.html").read_text()
 
     sections = re.findall(r'<h2 id="[^"]+">([^<]+)</h2>', page)
-    assert sections == [*(f"Task: {task}" for task in TABULAR_TASKS), "Time series"]
+    assert sections == [*(f"Task: {task}" for task in TABULAR_TASKS), "Time series", "Forecasts"]
     for task in TABULAR_TASKS:
         for report in ("target-distribution", "missing-values-png", "model-evaluation"):
             assert f'id="report-{task}-{report}"' in page
-    # plotly figures of the tasks and the series, drawn by one inlined plotly.js
-    assert page.count('class="plotly-graph-div"') == 8 * len(TABULAR_TASKS) + 3
+    # plotly figures of the tasks, the series and the forecasts, by one inlined plotly.js
+    assert page.count('class="plotly-graph-div"') == 8 * len(TABULAR_TASKS) + 3 + 3
+    table = re.search(r"report-ts-leaderboard.*?</table>", page, re.S).group(0)
+    leaderboard = pd.read_parquet(
+        default_run / "data/07_model_output/timeseries_leaderboard.parquet"
+    )
+    models = leaderboard.loc[leaderboard["series_id"] == "__overall__", "model"]
+    assert table.count("<td>__overall__</td>") == len(models) > 0  # all series together
+    assert all(f"<td>{model}</td>" in table for model in models)
     assert len(re.findall(r"plotly\.js v\d", page)) == 1
     assert not re.search(r"<script[^>]*\ssrc=", page)
     assert page.count('src="data:image/png;base64,') == len(TABULAR_TASKS)

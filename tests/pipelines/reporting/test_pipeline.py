@@ -17,7 +17,11 @@ from roadmap_pipelines.params.modelling_tabular import TabularModelling
 from roadmap_pipelines.params.preprocessing import TabularParams, TimeSeriesParams
 from roadmap_pipelines.params.reporting import ReportingParams
 from roadmap_pipelines.pipelines.reporting import create_pipeline
-from roadmap_pipelines.pipelines.reporting.pipeline import TASK_REPORTS, TIMESERIES_REPORTS
+from roadmap_pipelines.pipelines.reporting.pipeline import (
+    FORECAST_REPORTS,
+    TASK_REPORTS,
+    TIMESERIES_REPORTS,
+)
 
 ROWS = 40
 
@@ -103,6 +107,39 @@ def task_inputs(task: str, problem: str) -> dict[str, object]:
     }
 
 
+def timeseries_model_outputs() -> dict[str, pd.DataFrame]:
+    """The modelling_timeseries outputs for series s: two models, two steps, one fold."""
+    stamps = pd.to_datetime(["2021-01-01", "2021-02-01"])
+    forecasts = pd.DataFrame(
+        {
+            "id": ["s"] * 4,
+            "t": list(stamps) * 2,
+            "model": ["arima", "arima", "naive", "naive"],
+            "forecast": [13.0, 14.0, 12.0, 12.0],
+        }
+    )
+    for level, width in (("80", 1.0), ("95", 2.0)):
+        forecasts[f"lower_{level}"] = forecasts["forecast"] - width
+        forecasts[f"upper_{level}"] = forecasts["forecast"] + width
+    errors = forecasts[["id", "model"]].assign(
+        fold=0, step=[1, 2, 1, 2], t=list(stamps) * 2, actual=12.5, forecast=forecasts["forecast"]
+    )
+    leaderboard = pd.DataFrame(
+        {
+            "id": ["__overall__", "__overall__", "s", "s"],
+            "model": ["arima", "naive"] * 2,
+            "mae": [1.0, 0.5] * 2,
+            "rmse": [1.0] * 4,
+            "mape": [1.0] * 4,
+            "smape": [1.0] * 4,
+            "mase": [1.2, 0.6] * 2,
+            "rank": [2, 1] * 2,
+            "best": [False, True] * 2,
+        }
+    )
+    return {"ts_forecasts": forecasts, "ts_backtest_errors": errors, "ts_leaderboard": leaderboard}
+
+
 @pytest.fixture(scope="module")
 def outputs() -> dict[str, object]:
     months = pd.date_range("2018-01-01", periods=36, freq="MS")
@@ -119,6 +156,7 @@ def outputs() -> dict[str, object]:
         **task_inputs("ames", "regression"),
         "timeseries_clean": series,
         "timeseries_summary": {"s": {"season_length": 12}},
+        **timeseries_model_outputs(),
         "params:reporting": ReportingParams(correlation_method="pearson"),
         "params:preprocessing.timeseries": columns,
         "params:random_state": 0,
@@ -155,7 +193,13 @@ def test_reporting_pipeline_writes_every_report(outputs: dict[str, object]) -> N
         "feature_importance",
         "feature_importance_chart",
     }
-    shared = {"timeseries_stl", *TIMESERIES_REPORTS, "report_html"}
+    shared = {
+        "timeseries_stl",
+        *TIMESERIES_REPORTS,
+        *(set(FORECAST_REPORTS) - {"ts_leaderboard"}),  # that one is an input
+        "forecast_error_by_horizon",
+        "report_html",
+    }
     expected = {f"{task}.{name}" for task in ("credit", "ames") for name in per_task} | shared
     # besides the reports, only the PNGs handed to the page in memory
     pngs = {f"{task}.missing_values_png" for task in ("credit", "ames")}
@@ -175,6 +219,10 @@ def test_reports_follow_each_task_problem(outputs: dict[str, object]) -> None:
     missing = outputs["credit.missing_values"]
     assert missing.axes[0].patches[0].get_height() == 0.25  # before cleaning: x1 every 4th row
     assert list(outputs["timeseries_stl"]["series_id"].unique()) == ["s"]
+    # the forecasts use the configured id column (here "id") and the naive model is best
+    horizon = outputs["forecast_error_by_horizon"]
+    assert horizon.loc[horizon["id"] == "s", "mae"].tolist() == [0.5, 1.5, 0.5, 0.5]
+    assert outputs["forecast_chart"].layout.annotations[0].text == "s (best: naive)"
 
 
 def test_the_page_gathers_every_report(outputs: dict[str, object]) -> None:
@@ -183,5 +231,5 @@ def test_the_page_gathers_every_report(outputs: dict[str, object]) -> None:
     for task in ("credit", "ames"):
         for name in TASK_REPORTS:
             assert f'id="report-{task}-{name.replace("_", "-")}"' in page, (task, name)
-    for name in TIMESERIES_REPORTS:
+    for name in TIMESERIES_REPORTS + FORECAST_REPORTS:
         assert f'id="report-{name.replace("_", "-")}"' in page, name

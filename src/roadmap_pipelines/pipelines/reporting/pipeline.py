@@ -1,10 +1,17 @@
 """Wire the reports: per tabular task the EDA of its train split and the reports on its model,
-the EDA of the time series, and one HTML page gathering them."""
+the EDA of the time series, the forecasts of the time-series models, and one HTML page
+gathering them."""
 
 import warnings
 
 from kedro.pipeline import Node, Pipeline
 
+from roadmap_pipelines.pipelines.reporting.forecast_nodes import (
+    backtest_error_by_horizon,
+    plot_backtest_errors,
+    plot_forecasts,
+    plot_model_comparison,
+)
 from roadmap_pipelines.pipelines.reporting.model_nodes import (
     classification_curves,
     compute_feature_importance,
@@ -63,6 +70,12 @@ TIMESERIES_REPORTS = (
     "timeseries_decomposition",
     "timeseries_autocorrelation",
 )
+FORECAST_REPORTS = (
+    "forecast_chart",
+    "forecast_horizon_chart",
+    "forecast_model_comparison",
+    "ts_leaderboard",
+)
 
 
 def create_pipeline(**kwargs) -> Pipeline:
@@ -72,7 +85,12 @@ def create_pipeline(**kwargs) -> Pipeline:
         task_parameters=("preprocessing.tabular", "problems", "modelling_tabular"),
         shared=(PARAMS, SEED),
     )
-    return tabular + _timeseries_eda() + _html_report(TIMESERIES_REPORTS)
+    return (
+        tabular
+        + _timeseries_eda()
+        + _forecast_reports()
+        + _html_report(TIMESERIES_REPORTS + FORECAST_REPORTS)
+    )
 
 
 def _tabular_eda() -> Pipeline:
@@ -227,6 +245,46 @@ def _timeseries_eda() -> Pipeline:
                 ["timeseries_clean", "timeseries_summary", COLUMNS, PARAMS],
                 "timeseries_autocorrelation",
                 name="plot_autocorrelation",
+            ),
+        ]
+    )
+
+
+def _forecast_reports() -> Pipeline:
+    """Reports on the modelling_timeseries outputs (ts_forecasts, ts_backtest_errors,
+    ts_leaderboard) against the cleaned series."""
+    return Pipeline(
+        [
+            Node(
+                plot_forecasts,
+                [
+                    "ts_forecasts",
+                    "ts_leaderboard",
+                    "timeseries_clean",
+                    "timeseries_summary",
+                    COLUMNS,
+                    PARAMS,
+                ],
+                "forecast_chart",
+                name="plot_forecasts",
+            ),
+            Node(
+                backtest_error_by_horizon,
+                ["ts_backtest_errors", COLUMNS],
+                "forecast_error_by_horizon",
+                name="backtest_error_by_horizon",
+            ),
+            Node(
+                plot_backtest_errors,
+                ["forecast_error_by_horizon", COLUMNS, PARAMS],
+                "forecast_horizon_chart",
+                name="plot_backtest_errors",
+            ),
+            Node(
+                plot_model_comparison,
+                ["ts_leaderboard", COLUMNS, PARAMS],
+                "forecast_model_comparison",
+                name="plot_model_comparison",
             ),
         ]
     )

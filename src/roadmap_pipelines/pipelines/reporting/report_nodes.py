@@ -37,7 +37,7 @@ class Report:
     group: str
     rows: int | None = None
     drop_columns_ending: tuple[str, ...] = ()
-    where: tuple[str, str] | None = None  # keep rows whose column equals a value
+    keep_rows_with: str | None = None  # keep the rows holding this value in some column
 
 
 EDA = "Exploratory analysis (train split)"
@@ -70,7 +70,7 @@ REPORTS: dict[str, Report] = {
     "forecast_horizon_chart": Report("Backtest error by horizon", FORECASTS),
     "forecast_model_comparison": Report("Model comparison", FORECASTS),
     "ts_leaderboard": Report(
-        "Leaderboard over all series", FORECASTS, where=("series_id", "__overall__")
+        "Leaderboard over all series", FORECASTS, keep_rows_with="__overall__"
     ),
 }
 
@@ -139,9 +139,8 @@ def _format(value: Any) -> str:
 
 
 def _table_html(table: pd.DataFrame, report: Report) -> str:
-    if report.where is not None:
-        column, value = report.where
-        table = table.loc[table[column].astype(str) == value]
+    if report.keep_rows_with is not None:
+        table = table.loc[(table.astype(str) == report.keep_rows_with).any(axis=1)]
     table = table[[c for c in table.columns if not str(c).endswith(report.drop_columns_ending)]]
     limit = report.rows or MAX_TABLE_ROWS
     shown = table.head(limit)
