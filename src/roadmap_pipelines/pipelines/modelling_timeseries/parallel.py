@@ -24,6 +24,9 @@ Outcome = tuple[Any, list[dict[str, Any]]]
 def _run_chunk(
     function: Callable[..., Outcome], chunk: Sequence[Series], stage: str, shared: dict[str, Any]
 ) -> list[Outcome]:
+    # statsmodels adds "always" filters for its warnings when first imported; import it
+    # before the "ignore" below, or a worker's first series prints them anyway
+    import statsmodels.tools.sm_exceptions  # noqa: F401
     from threadpoolctl import threadpool_limits
 
     outcomes = []
