@@ -5,6 +5,7 @@ The live server in a real browser is tested in ``test_viz_browser.py``.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import subprocess
@@ -21,8 +22,11 @@ from roadmap_pipelines.tabular_tasks import TABULAR_TASKS
 # what Kedro-Viz calls the preview of each dataset type of the reporting layer
 PREVIEW_TYPES = {
     "CSVDataset": "TablePreview",
+    "ParquetDataset": "TablePreview",
     "JSONDataset": "JSONPreview",  # kedro_datasets.json
     "PlotlyJSONDataset": "PlotlyPreview",  # kedro_datasets.plotly.JSONDataset
+    "MatplotlibDataset": "ImagePreview",  # a base64 PNG
+    "HTMLReportDataset": "HTMLPreview",  # roadmap_pipelines.datasets: the page's contents
 }
 
 
@@ -90,7 +94,7 @@ def test_kedro_viz_build_writes_reporting_previews_only_when_asked(
             kind = "PlotlyJSONDataset"
         assert node["preview_type"] == PREVIEW_TYPES[kind], name
         assert node["preview"], name
-        if kind == "CSVDataset":
+        if kind in ("CSVDataset", "ParquetDataset"):
             # the catalog's preview_args: the first 20 rows (Kedro-Viz's default is 5)
             rows = dataset.load()
             assert len(node["preview"]["data"]) == min(20, len(rows)), name
@@ -98,6 +102,13 @@ def test_kedro_viz_build_writes_reporting_previews_only_when_asked(
         elif kind == "PlotlyJSONDataset":
             # the whole figure the reporting pipeline wrote
             assert node["preview"] == json.loads(Path(node["filepath"]).read_text()), name
+        elif kind == "MatplotlibDataset":
+            # the PNG file itself
+            assert base64.b64decode(node["preview"]) == Path(node["filepath"]).read_bytes(), name
+        elif kind == "HTMLReportDataset":
+            # the page's sections and reports, not its megabytes of plotly.js
+            assert node["preview"].startswith("**roadmap-pipelines report**"), name
+            assert "- **Task: credit**" in node["preview"], name
 
     if include_previews:
         # a table longer than the preview really is cut at 20 rows

@@ -1,34 +1,97 @@
-"""Wire the EDA nodes: per tabular task the profile, categories and correlations of the train
-split with their plot, and an overview of the time series."""
+"""Wire the reports: per tabular task the EDA of its train split and the reports on its model,
+the EDA of the time series, the forecasts of the time-series models, and one HTML page
+gathering them."""
+
+import warnings
 
 from kedro.pipeline import Node, Pipeline
 
+from roadmap_pipelines.pipelines.reporting.forecast_nodes import (
+    backtest_error_by_horizon,
+    plot_backtest_errors,
+    plot_forecasts,
+    plot_model_comparison,
+)
+from roadmap_pipelines.pipelines.reporting.model_nodes import (
+    classification_curves,
+    compute_feature_importance,
+    leaderboard_scores,
+    plot_feature_importance,
+    plot_leaderboard,
+    plot_model_evaluation,
+    plot_search_history,
+    residual_points,
+    summarise_metrics,
+)
 from roadmap_pipelines.pipelines.reporting.nodes import (
     correlate_features,
     plot_correlations,
+    plot_feature_distributions,
+    plot_feature_pairs,
+    plot_missing_values,
+    plot_target_distribution,
     plot_timeseries,
     profile_columns,
+    rank_target_associations,
     summarise_categories,
 )
 from roadmap_pipelines.pipelines.reporting.segmentation_nodes import segmentation_reports
-from roadmap_pipelines.tabular_tasks import for_each_task
+from roadmap_pipelines.pipelines.reporting.report_nodes import build_html_report
+from roadmap_pipelines.pipelines.reporting.timeseries_nodes import (
+    decompose_series,
+    plot_autocorrelation,
+    plot_decomposition,
+)
+from roadmap_pipelines.tabular_tasks import TABULAR_TASKS, for_each_task
 
 PARAMS = "params:reporting"
+SEED = "params:random_state"
+TABULAR = "params:preprocessing.tabular"
+PROBLEM = "params:problems"
+MODELLING = "params:modelling_tabular"
+COLUMNS = "params:preprocessing.timeseries"
+
+# what the HTML page shows of each task, and of the time series (report_nodes.REPORTS)
+TASK_REPORTS = (
+    "target_distribution",
+    "feature_distributions",
+    "missing_values_png",
+    "correlation_heatmap",
+    "target_associations",
+    "feature_pairs",
+    "metrics",
+    "leaderboard",
+    "leaderboard_chart",
+    "search_history",
+    "model_evaluation",
+    "feature_importance_chart",
+)
+TIMESERIES_REPORTS = (
+    "timeseries_overview",
+    "timeseries_decomposition",
+    "timeseries_autocorrelation",
+)
+FORECAST_REPORTS = (
+    "forecast_chart",
+    "forecast_horizon_chart",
+    "forecast_model_comparison",
+    "ts_leaderboard",
+)
 
 
 def create_pipeline(**kwargs) -> Pipeline:
     """Create the ``reporting`` pipeline."""
-    tabular = for_each_task(_tabular_eda(), task_parameters=(), shared=(PARAMS,))
+    tabular = for_each_task(
+        _tabular_eda() + _model_reports(),
+        task_parameters=("preprocessing.tabular", "problems", "modelling_tabular"),
+        shared=(PARAMS, SEED),
+    )
     tabular += for_each_task(segmentation_reports(), task_parameters=())
-    return tabular + Pipeline(
-        [
-            Node(
-                plot_timeseries,
-                ["timeseries_clean", "params:preprocessing.timeseries", PARAMS],
-                "timeseries_overview",
-                name="plot_timeseries",
-            ),
-        ]
+    return (
+        tabular
+        + _timeseries_eda()
+        + _forecast_reports()
+        + _html_report(TIMESERIES_REPORTS + FORECAST_REPORTS)
     )
 
 
@@ -54,5 +117,193 @@ def _tabular_eda() -> Pipeline:
                 "correlation_heatmap",
                 name="plot_correlations",
             ),
+            Node(
+                plot_target_distribution,
+                ["tabular_train", TABULAR, PROBLEM, PARAMS],
+                "target_distribution",
+                name="plot_target_distribution",
+            ),
+            Node(
+                plot_feature_distributions,
+                ["tabular_train", TABULAR, PROBLEM, PARAMS],
+                "feature_distributions",
+                name="plot_feature_distributions",
+            ),
+            Node(
+                plot_missing_values,
+                "train_uncleaned",
+                ["missing_values", "missing_values_png"],
+                name="plot_missing_values",
+            ),
+            Node(
+                rank_target_associations,
+                ["tabular_train", TABULAR, PROBLEM],
+                "target_associations",
+                name="rank_target_associations",
+            ),
+            Node(
+                plot_feature_pairs,
+                ["tabular_train", "target_associations", TABULAR, PROBLEM, PARAMS, SEED],
+                "feature_pairs",
+                name="plot_feature_pairs",
+            ),
         ]
     )
+
+
+def _model_reports() -> Pipeline:
+    return Pipeline(
+        [
+            Node(
+                summarise_metrics,
+                ["test_metrics", "leaderboard"],
+                "metrics",
+                name="summarise_metrics",
+            ),
+            Node(
+                leaderboard_scores,
+                ["leaderboard", MODELLING],
+                "leaderboard_scores",
+                name="leaderboard_scores",
+            ),
+            Node(
+                plot_leaderboard,
+                ["leaderboard_scores", MODELLING],
+                "leaderboard_chart",
+                name="plot_leaderboard",
+            ),
+            Node(
+                plot_search_history,
+                ["search_trials", MODELLING],
+                "search_history",
+                name="plot_search_history",
+            ),
+            Node(
+                classification_curves,
+                ["test_predictions", "test_metrics", PROBLEM, PARAMS],
+                ["roc_points", "pr_points", "calibration_points"],
+                name="classification_curves",
+            ),
+            Node(
+                residual_points,
+                ["test_predictions", PROBLEM],
+                "residual_points",
+                name="residual_points",
+            ),
+            Node(
+                plot_model_evaluation,
+                [
+                    "test_predictions",
+                    "test_metrics",
+                    "roc_points",
+                    "pr_points",
+                    "calibration_points",
+                    "residual_points",
+                    PROBLEM,
+                    PARAMS,
+                ],
+                "model_evaluation",
+                name="plot_model_evaluation",
+            ),
+            Node(
+                compute_feature_importance,
+                ["model", "feature_test", MODELLING, TABULAR, PROBLEM, PARAMS, SEED],
+                "feature_importance",
+                name="compute_feature_importance",
+            ),
+            Node(
+                plot_feature_importance,
+                ["feature_importance", PARAMS],
+                "feature_importance_chart",
+                name="plot_feature_importance",
+            ),
+        ]
+    )
+
+
+def _timeseries_eda() -> Pipeline:
+    return Pipeline(
+        [
+            Node(
+                plot_timeseries,
+                ["timeseries_clean", COLUMNS, PARAMS],
+                "timeseries_overview",
+                name="plot_timeseries",
+            ),
+            Node(
+                decompose_series,
+                ["timeseries_clean", "timeseries_summary", COLUMNS, PARAMS],
+                "timeseries_stl",
+                name="decompose_series",
+            ),
+            Node(
+                plot_decomposition,
+                "timeseries_stl",
+                "timeseries_decomposition",
+                name="plot_decomposition",
+            ),
+            Node(
+                plot_autocorrelation,
+                ["timeseries_clean", "timeseries_summary", COLUMNS, PARAMS],
+                "timeseries_autocorrelation",
+                name="plot_autocorrelation",
+            ),
+        ]
+    )
+
+
+def _forecast_reports() -> Pipeline:
+    """Reports on the modelling_timeseries outputs (ts_forecasts, ts_backtest_errors,
+    ts_leaderboard) against the cleaned series."""
+    return Pipeline(
+        [
+            Node(
+                plot_forecasts,
+                [
+                    "ts_forecasts",
+                    "ts_leaderboard",
+                    "timeseries_clean",
+                    "timeseries_summary",
+                    COLUMNS,
+                    PARAMS,
+                ],
+                "forecast_chart",
+                name="plot_forecasts",
+            ),
+            Node(
+                backtest_error_by_horizon,
+                ["ts_backtest_errors", COLUMNS],
+                "forecast_error_by_horizon",
+                name="backtest_error_by_horizon",
+            ),
+            Node(
+                plot_backtest_errors,
+                ["forecast_error_by_horizon", COLUMNS, PARAMS],
+                "forecast_horizon_chart",
+                name="plot_backtest_errors",
+            ),
+            Node(
+                plot_model_comparison,
+                ["ts_leaderboard", COLUMNS, PARAMS],
+                "forecast_model_comparison",
+                name="plot_model_comparison",
+            ),
+        ]
+    )
+
+
+def _html_report(shared_reports: tuple[str, ...]) -> Pipeline:
+    """The HTML page's node: it takes every report by its catalog name."""
+    names = [f"{task}.{report}" for task in TABULAR_TASKS for report in TASK_REPORTS]
+    names += list(shared_reports)
+    with warnings.catch_warnings():
+        # Kedro warns once per process when a node outside a namespace reads a namespaced
+        # (dotted) dataset; gathering every task's reports is what this node is for.
+        warnings.filterwarnings("ignore", "One or more dataset names contain '.'", UserWarning)
+        node = Node(
+            build_html_report,
+            {name: name for name in names},
+            "report_html",
+            name="build_html_report",
+        )
+    return Pipeline([node])
