@@ -35,8 +35,8 @@ from roadmap_pipelines.pipelines.reporting.nodes import (
     rank_target_associations,
     summarise_categories,
 )
-from roadmap_pipelines.pipelines.reporting.segmentation_nodes import segmentation_reports
 from roadmap_pipelines.pipelines.reporting.report_nodes import build_html_report
+from roadmap_pipelines.pipelines.reporting.segmentation_nodes import segmentation_reports
 from roadmap_pipelines.pipelines.reporting.timeseries_nodes import (
     decompose_series,
     plot_autocorrelation,
