@@ -42,8 +42,9 @@ def test_default_run_writes_every_report(default_run: Path) -> None:
     written_by_reporting = pipelines["reporting"].all_outputs()
 
     mine = {name: dataset for name, dataset in reports.items() if name in written_by_reporting}
-    # 20 per task; STL table, decomposition, ACF, overview; 4 forecast reports; the page
-    assert len(mine) == 20 * len(TABULAR_TASKS) + 4 + 4 + 1
+    # 20 per task and 4 segmentation figures per task; STL table, decomposition, ACF,
+    # overview; 4 forecast reports; the page
+    assert len(mine) == (20 + 4) * len(TABULAR_TASKS) + 4 + 4 + 1
     for name, dataset in mine.items():
         path = _file(default_run, dataset)
         assert path.is_file() and path.stat().st_size > 0, name
