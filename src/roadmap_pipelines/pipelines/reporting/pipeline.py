@@ -65,6 +65,10 @@ TASK_REPORTS = (
     "search_history",
     "model_evaluation",
     "feature_importance_chart",
+    "silhouette_plot",
+    "cluster_embedding_plot",
+    "pca_scree_plot",
+    "dendrogram_plot",
 )
 TIMESERIES_REPORTS = (
     "timeseries_overview",

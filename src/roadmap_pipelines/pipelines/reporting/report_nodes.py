@@ -44,6 +44,7 @@ EDA = "Exploratory analysis (train split)"
 MODEL = "Chosen model (cross-validation and test split)"
 SERIES = "Time series (cleaned)"
 FORECASTS = "Forecasts (modelling_timeseries)"
+SEGMENTS = "Segments (segmentation, train split)"
 
 REPORTS: dict[str, Report] = {
     # per task, by the name after "<task>."
@@ -61,6 +62,10 @@ REPORTS: dict[str, Report] = {
     "search_history": Report("Search history", MODEL),
     "model_evaluation": Report("Test-set evaluation", MODEL),
     "feature_importance_chart": Report("Feature importance", MODEL),
+    "silhouette_plot": Report("Silhouette and inertia by k", SEGMENTS),
+    "cluster_embedding_plot": Report("Clusters on the PCA and t-SNE maps", SEGMENTS),
+    "pca_scree_plot": Report("PCA explained variance", SEGMENTS),
+    "dendrogram_plot": Report("Dendrogram", SEGMENTS),
     # time series
     "timeseries_overview": Report("Series", SERIES),
     "timeseries_decomposition": Report("STL decomposition", SERIES),
