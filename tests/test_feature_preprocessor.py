@@ -18,7 +18,11 @@ from sklearn.model_selection import KFold, cross_validate
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import TargetEncoder
 
-from roadmap_pipelines.feature_preprocessor import build_preprocessor, onehot_feature_name
+from roadmap_pipelines.feature_preprocessor import (
+    _importance_model,
+    build_preprocessor,
+    onehot_feature_name,
+)
 from roadmap_pipelines.params.feature_engineering import FeatureParams
 
 NO_SELECTION = {"variance_threshold": None}
@@ -715,3 +719,24 @@ def test_cross_validation_never_fits_on_a_validation_row(
             "model",
             "selectors",
         }
+
+
+def test_importance_model_and_target_folds_come_from_the_parameters() -> None:
+    params = FeatureParams.model_validate(
+        {
+            "transform": {
+                "numeric": [{"columns": ["a"]}],
+                "categorical": [{"columns": ["c"], "encoder": "target", "target_folds": 3}],
+            },
+            "selection": {"model_importance": {"estimator": "lightgbm", "k": 1, "n_estimators": 7}},
+        }
+    )
+    l1 = params.selection.model_importance.model_copy(update={"estimator": "l1", "max_iter": 9})
+
+    pipeline = build_preprocessor(params, "regression", random_state=0)
+
+    encoder = pipeline.named_steps["transform"].transformers[1][1].named_steps["encode"]
+    assert encoder.cv.get_n_splits() == 3
+    assert pipeline.named_steps["model_importance"].estimator.n_estimators == 7
+    assert _importance_model(l1, "classification", 0).max_iter == 9
+    assert _importance_model(l1, "regression", 0).max_iter == 9

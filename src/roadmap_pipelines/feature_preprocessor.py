@@ -137,7 +137,7 @@ def _categorical(group: CategoricalGroup, problem: Problem, random_state: int) -
         # "auto" would take a whole-number price for class labels
         target_type = "continuous" if problem == "regression" else "auto"
         folds = (StratifiedKFold if problem == "classification" else KFold)(
-            n_splits=5, shuffle=True, random_state=random_state
+            n_splits=group.target_folds, shuffle=True, random_state=random_state
         )
         encoder = TargetEncoder(target_type=target_type, cv=folds)
     steps.append(("encode", encoder))
@@ -175,7 +175,7 @@ def _importance_model(importance: ModelImportance, problem: Problem, random_stat
 
         model = LGBMClassifier if problem == "classification" else LGBMRegressor
         return model(
-            n_estimators=100,
+            n_estimators=importance.n_estimators,
             random_state=random_state,
             deterministic=True,
             force_row_wise=True,
@@ -189,7 +189,9 @@ def _importance_model(importance: ModelImportance, problem: Problem, random_stat
             C=importance.strength,
             l1_ratio=1.0,
             solver="saga",
-            max_iter=5000,
+            max_iter=importance.max_iter,
             random_state=random_state,
         )
-    return Lasso(alpha=1.0 / importance.strength, max_iter=10_000, random_state=random_state)
+    return Lasso(
+        alpha=1.0 / importance.strength, max_iter=importance.max_iter, random_state=random_state
+    )

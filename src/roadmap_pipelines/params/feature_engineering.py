@@ -77,6 +77,9 @@ class CategoricalGroup(StrictModel):
     min_frequency: PositiveInt | None = Field(
         default=None, description="onehot: rarer labels share one 'infrequent' column"
     )
+    target_folds: int = Field(
+        default=5, ge=2, description="target: folds of the cross-fitted encoding on train"
+    )
     categories: dict[str, list[str]] | None = Field(
         default=None, description="ordinal: the order of each column's labels, low to high"
     )
@@ -141,6 +144,8 @@ class ModelImportance(StrictModel):
     strength: float = Field(
         default=1.0, gt=0, description="l1: inverse penalty C (classification) or 1/alpha"
     )
+    n_estimators: PositiveInt = Field(default=100, description="lightgbm: trees fitted")
+    max_iter: PositiveInt = Field(default=10_000, description="l1: solver iterations")
 
 
 class Selection(StrictModel):
