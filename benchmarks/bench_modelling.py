@@ -135,7 +135,7 @@ def _configure(project: Path) -> dict:
     )
     path.write_text(yaml.safe_dump(config))
     # the registry's LightGBM defaults, seeded by the project seed: the plain script's model
-    from roadmap_pipelines.estimators import make_estimator
+    from roadmap_pipelines.ml.tabular.estimators import make_estimator
 
     return make_estimator("lightgbm", "classification", MODEL_PARAMS, 42, 1).get_params()
 

@@ -208,7 +208,7 @@ def run_statsforecast(data_path: Path, n_jobs: int) -> tuple[pd.DataFrame, dict[
 
 
 def _our_forecast(series, params) -> tuple[np.ndarray, list]:
-    from roadmap_pipelines.pipelines.modelling_timeseries.forecasters import fit_arima
+    from roadmap_pipelines.ml.forecasting.forecasters import fit_arima
 
     model = fit_arima(series.series_id, series.values, series.season_length, params)
     return model.forecast(series.values, HORIZON).mean, []
@@ -218,9 +218,9 @@ def run_ours(data: pd.DataFrame, n_jobs: int) -> tuple[pd.DataFrame, dict[str, f
     """The project's SARIMA (shipped parameters, no transform) over every series, twice."""
     import yaml
 
+    from roadmap_pipelines.ml.forecasting.parallel import map_series
+    from roadmap_pipelines.ml.forecasting.series import Series
     from roadmap_pipelines.params.modelling_timeseries import ModellingTimeseriesParams
-    from roadmap_pipelines.pipelines.modelling_timeseries.parallel import map_series
-    from roadmap_pipelines.pipelines.modelling_timeseries.series import Series
 
     shipped = yaml.safe_load((ROOT / "conf/base/parameters_modelling_timeseries.yml").read_text())
     config = shipped["modelling_timeseries"]

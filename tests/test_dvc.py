@@ -18,7 +18,7 @@ from kedro.framework.project import pipelines
 from kedro.framework.startup import bootstrap_project
 
 from project_runs import PROJECT_ROOT
-from roadmap_pipelines.dvc_stages import expected_files, load_project, parameter_value
+from roadmap_pipelines.project.dvc_stages import expected_files, load_project, parameter_value
 
 DVC_YAML = yaml.safe_load((PROJECT_ROOT / "dvc.yaml").read_text())
 STAGES = DVC_YAML["stages"]
@@ -202,9 +202,11 @@ def test_dvc_tracked_parameter_files_are_plain_yaml() -> None:
 def test_stages_loading_a_pickle_depend_on_the_code_its_classes_come_from() -> None:
     # the fitted preprocessor holds a CorrelationFilter: editing it must re-run its readers
     for name in ("modelling_tabular", "segmentation"):
-        assert "src/roadmap_pipelines/correlation_filter.py" in STAGES[name]["deps"], name
+        assert "src/roadmap_pipelines/ml/features/correlation_filter.py" in STAGES[name]["deps"], (
+            name
+        )
 
 
 def test_stages_writing_or_reading_pickles_depend_on_the_pickle_backend() -> None:
     for name in ("feature_engineering", "modelling_tabular", "segmentation"):
-        assert "src/roadmap_pipelines/canonical_pickle.py" in STAGES[name]["deps"], name
+        assert "src/roadmap_pipelines/project/canonical_pickle.py" in STAGES[name]["deps"], name

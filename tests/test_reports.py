@@ -15,8 +15,8 @@ from kedro.framework.project import pipelines
 from kedro.framework.startup import bootstrap_project
 
 from project_runs import PROJECT_ROOT, reporting_datasets
-from roadmap_pipelines.dvc_stages import expected_files, load_project
-from roadmap_pipelines.metrics import CLASSIFICATION_METRICS, REGRESSION_METRICS
+from roadmap_pipelines.ml.tabular.metrics import CLASSIFICATION_METRICS, REGRESSION_METRICS
+from roadmap_pipelines.project.dvc_stages import expected_files, load_project
 from roadmap_pipelines.tabular_tasks import TABULAR_TASKS
 
 PROBLEMS = yaml.safe_load((PROJECT_ROOT / "conf/base/parameters.yml").read_text())["problems"]

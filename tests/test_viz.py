@@ -26,7 +26,7 @@ PREVIEW_TYPES = {
     "JSONDataset": "JSONPreview",  # kedro_datasets.json
     "PlotlyJSONDataset": "PlotlyPreview",  # kedro_datasets.plotly.JSONDataset
     "MatplotlibDataset": "ImagePreview",  # a base64 PNG
-    "HTMLReportDataset": "HTMLPreview",  # roadmap_pipelines.datasets: the page's contents
+    "HTMLReportDataset": "HTMLPreview",  # roadmap_pipelines.project.datasets: the page's contents
 }
 
 

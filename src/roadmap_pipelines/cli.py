@@ -31,7 +31,7 @@ def dvc() -> None:
 
 
 def _expected(metadata: ProjectMetadata) -> tuple[Path, dict[str, str]]:
-    from roadmap_pipelines.dvc_stages import DvcStagesError, expected_files, load_project
+    from roadmap_pipelines.project.dvc_stages import DvcStagesError, expected_files, load_project
 
     try:
         return metadata.project_path, expected_files(load_project(metadata.project_path))
@@ -43,7 +43,7 @@ def _expected(metadata: ProjectMetadata) -> tuple[Path, dict[str, str]]:
 @click.pass_obj
 def sync(metadata: ProjectMetadata) -> None:
     """Write dvc.yaml (one stage per pipeline) and the .gitignore block for git-kept outputs."""
-    from roadmap_pipelines.dvc_stages import stale_files_diff
+    from roadmap_pipelines.project.dvc_stages import stale_files_diff
 
     root, expected = _expected(metadata)
     for name, text in expected.items():
@@ -59,7 +59,7 @@ def sync(metadata: ProjectMetadata) -> None:
 @click.pass_obj
 def check(metadata: ProjectMetadata) -> None:
     """Exit non-zero, printing the diff, if dvc.yaml or .gitignore is not what sync writes."""
-    from roadmap_pipelines.dvc_stages import stale_files_diff
+    from roadmap_pipelines.project.dvc_stages import stale_files_diff
 
     root, expected = _expected(metadata)
     diff = stale_files_diff(root, expected)

@@ -2,7 +2,7 @@
 
 from kedro.config import OmegaConfigLoader
 
-from roadmap_pipelines.hooks import NodeTimingHooks, RunRollbackHooks, ThreadLimitHooks
+from roadmap_pipelines.project.hooks import NodeTimingHooks, RunRollbackHooks, ThreadLimitHooks
 
 HOOKS = (NodeTimingHooks(), RunRollbackHooks(), ThreadLimitHooks())
 

@@ -10,8 +10,8 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from roadmap_pipelines.estimators import REGISTRY, make_estimator
-from roadmap_pipelines.metrics import CLASSIFICATION_METRICS, REGRESSION_METRICS
+from roadmap_pipelines.ml.tabular.estimators import REGISTRY, make_estimator
+from roadmap_pipelines.ml.tabular.metrics import CLASSIFICATION_METRICS, REGRESSION_METRICS
 from roadmap_pipelines.params.modelling_tabular import (
     Candidate,
     CrossValidation,

@@ -8,8 +8,8 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from pydantic import ConfigDict, Field, PositiveInt, field_validator, model_validator
 
-from roadmap_pipelines.estimators import REGISTRY
-from roadmap_pipelines.metrics import CLASSIFICATION_METRICS, REGRESSION_METRICS
+from roadmap_pipelines.ml.tabular.estimators import REGISTRY
+from roadmap_pipelines.ml.tabular.metrics import CLASSIFICATION_METRICS, REGRESSION_METRICS
 from roadmap_pipelines.params.base import StrictModel
 
 _FILE = "parameters_modelling_tabular.yml"

@@ -61,7 +61,7 @@ class Clusterer(StrictModel):
 
     @model_validator(mode="after")
     def _builds(self) -> Clusterer:
-        from roadmap_pipelines.clusterers import make_clusterer
+        from roadmap_pipelines.ml.clustering.clusterers import make_clusterer
 
         try:
             make_clusterer(self.estimator, self.params, random_state=0)

@@ -19,7 +19,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
 from project_runs import PROJECT_ROOT, catalog_datasets
-from roadmap_pipelines.feature_preprocessor import build_preprocessor
+from roadmap_pipelines.ml.features.preprocessor import build_preprocessor
 from roadmap_pipelines.params.feature_engineering import FeatureParams
 from roadmap_pipelines.params.modelling_tabular import TabularModelling
 from roadmap_pipelines.params.preprocessing import TabularParams
@@ -191,7 +191,7 @@ def test_every_output_has_a_catalog_entry_with_the_right_type() -> None:
             "test_predictions": "ParquetDataset",
         }
         model = datasets[f"{task}.model"]
-        assert model._backend == "roadmap_pipelines.canonical_pickle"
+        assert model._backend == "roadmap_pipelines.project.canonical_pickle"
         assert str(model._filepath).endswith(f"data/06_models/{task}/model.pkl")
         assert datasets[f"{task}.fit_times"].metadata["reproducible"] is False
 

@@ -8,10 +8,10 @@ import pytest
 from kedro.io import DataCatalog, MemoryDataset
 from kedro.runner import SequentialRunner
 
+from roadmap_pipelines.ml.forecasting.fitted import FittedModel
 from roadmap_pipelines.params.modelling_timeseries import ModellingTimeseriesParams
 from roadmap_pipelines.params.preprocessing import TimeSeriesParams
 from roadmap_pipelines.pipelines.modelling_timeseries import create_pipeline
-from roadmap_pipelines.pipelines.modelling_timeseries.fitted import FittedModel
 from timeseries_cases import columns, fast_params, quarterly, summary_for
 
 OUTPUTS = {
@@ -241,7 +241,7 @@ def test_a_model_failing_on_one_series_is_dropped_there_only() -> None:
 def test_a_crash_in_one_series_stationarity_is_recorded_and_its_baselines_still_forecast(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from roadmap_pipelines.pipelines.modelling_timeseries import stationarity
+    from roadmap_pipelines.ml.forecasting import stationarity
 
     real = stationarity.assess_series
 

@@ -17,7 +17,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from sklearn.tree import DecisionTreeRegressor
 
-from roadmap_pipelines.metrics import classification_metrics, regression_metrics
+from roadmap_pipelines.ml.tabular.metrics import classification_metrics, regression_metrics
 from roadmap_pipelines.params.modelling_tabular import TabularModelling
 from roadmap_pipelines.params.preprocessing import TabularParams
 from roadmap_pipelines.params.reporting import ReportingParams

@@ -10,8 +10,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from roadmap_pipelines.datasets import HTMLReportDataset
 from roadmap_pipelines.pipelines.reporting.report_nodes import build_html_report
+from roadmap_pipelines.project.datasets import HTMLReportDataset
 
 PNG = base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\x00" * 16).decode()
 

@@ -16,7 +16,7 @@ from kedro.runner import SequentialRunner
 from sklearn.datasets import make_blobs
 from sklearn.metrics import adjusted_rand_score
 
-from roadmap_pipelines.feature_preprocessor import build_preprocessor
+from roadmap_pipelines.ml.features.preprocessor import build_preprocessor
 from roadmap_pipelines.params.feature_engineering import FeatureParams
 from roadmap_pipelines.params.preprocessing import TabularParams
 from roadmap_pipelines.params.segmentation import SegmentationParams

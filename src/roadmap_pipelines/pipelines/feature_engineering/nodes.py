@@ -10,8 +10,8 @@ from sklearn.base import clone
 from sklearn.pipeline import Pipeline
 
 from roadmap_pipelines.errors import InputDataError
-from roadmap_pipelines.feature_preprocessor import build_preprocessor
-from roadmap_pipelines.formulas import FormulaError, evaluate, referenced_columns
+from roadmap_pipelines.ml.features.formulas import FormulaError, evaluate, referenced_columns
+from roadmap_pipelines.ml.features.preprocessor import build_preprocessor
 from roadmap_pipelines.params.feature_engineering import FeatureParams
 from roadmap_pipelines.params.preprocessing import TabularParams
 from roadmap_pipelines.params.problems import ProblemParam, problem_kind

@@ -17,13 +17,13 @@ from sklearn.base import clone
 from sklearn.pipeline import Pipeline
 
 from roadmap_pipelines.errors import InputDataError
-from roadmap_pipelines.estimators import Problem, make_estimator
-from roadmap_pipelines.metrics import (
+from roadmap_pipelines.ml.tabular.estimators import Problem, make_estimator
+from roadmap_pipelines.ml.tabular.metrics import (
     CLASSIFICATION_METRICS,
     GREATER_IS_BETTER,
     REGRESSION_METRICS,
 )
-from roadmap_pipelines.model_search import (
+from roadmap_pipelines.ml.tabular.search import (
     Scoring,
     cv_folds,
     estimator_params,

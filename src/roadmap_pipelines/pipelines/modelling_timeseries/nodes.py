@@ -13,17 +13,17 @@ from typing import Any
 import pandas as pd
 
 from roadmap_pipelines.errors import InputDataError
-from roadmap_pipelines.params.modelling_timeseries import ModellingTimeseriesParams
-from roadmap_pipelines.params.preprocessing import TimeSeriesParams
-from roadmap_pipelines.pipelines.modelling_timeseries import (
+from roadmap_pipelines.ml.forecasting import (
     backtest,
     metrics,
     refit,
     series,
     stationarity,
 )
-from roadmap_pipelines.pipelines.modelling_timeseries.parallel import map_series
-from roadmap_pipelines.pipelines.modelling_timeseries.series import Series, json_safe
+from roadmap_pipelines.ml.forecasting.parallel import map_series
+from roadmap_pipelines.ml.forecasting.series import Series, json_safe
+from roadmap_pipelines.params.modelling_timeseries import ModellingTimeseriesParams
+from roadmap_pipelines.params.preprocessing import TimeSeriesParams
 
 STATIONARITY_COLUMNS = [
     "series_id", "adf_stat", "adf_pvalue", "kpss_stat", "kpss_pvalue", "trend_strength",

@@ -14,14 +14,14 @@ import numpy as np
 import pandas as pd
 
 from roadmap_pipelines.errors import InputDataError
+from roadmap_pipelines.ml.data.quality_report import QualityStep, quality_report, record
+from roadmap_pipelines.ml.data.table_schema import validate_table
 from roadmap_pipelines.params.preprocessing import (
     ColumnSpec,
     PreprocessingParams,
     Split,
     TabularParams,
 )
-from roadmap_pipelines.quality_report import QualityStep, quality_report, record
-from roadmap_pipelines.table_schema import validate_table
 
 _COLUMNS_KEY = "parameters_preprocessing.yml: preprocessing.tabular.<task>.columns"
 

@@ -8,10 +8,10 @@ from typing import Any
 import pandas as pd
 
 from roadmap_pipelines.errors import InputDataError
+from roadmap_pipelines.ml.data.quality_report import QualityStep, record
+from roadmap_pipelines.ml.data.table_schema import validate_table
+from roadmap_pipelines.ml.data.timestamps import timestamp_labels
 from roadmap_pipelines.params.preprocessing import ColumnSpec, TimeSeriesParams
-from roadmap_pipelines.quality_report import QualityStep, record
-from roadmap_pipelines.table_schema import validate_table
-from roadmap_pipelines.timestamps import timestamp_labels
 
 _SEASON_LENGTHS = {"h": 24, "D": 7, "B": 5, "W": 52, "MS": 12, "ME": 12, "QS": 4, "QE": 4}
 _ANNUAL = ("YS", "YE")

@@ -22,9 +22,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from roadmap_pipelines.params.preprocessing import TimeSeriesParams
-from roadmap_pipelines.params.reporting import ReportingParams
-from roadmap_pipelines.pipelines.reporting.figures import (
+from roadmap_pipelines.ml.data.timestamps import timestamp_labels
+from roadmap_pipelines.ml.reports.figures import (
     BASELINE_GREY,
     colour,
     grid,
@@ -32,7 +31,8 @@ from roadmap_pipelines.pipelines.reporting.figures import (
     position,
     rounded,
 )
-from roadmap_pipelines.timestamps import timestamp_labels
+from roadmap_pipelines.params.preprocessing import TimeSeriesParams
+from roadmap_pipelines.params.reporting import ReportingParams
 
 OVERALL = "__overall__"
 HORIZON_COLUMNS = ["model", "step", "mae", "smape", "n"]  # after the id column

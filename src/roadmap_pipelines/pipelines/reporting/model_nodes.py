@@ -14,7 +14,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from roadmap_pipelines.metrics import (
+from roadmap_pipelines.ml.reports.figures import (
+    BASELINE_GREY,
+    DIGITS,
+    colour,
+    note,
+    round_value,
+    rounded,
+)
+from roadmap_pipelines.ml.tabular.metrics import (
     GREATER_IS_BETTER,
     classification_metrics,
     regression_metrics,
@@ -23,14 +31,6 @@ from roadmap_pipelines.params.modelling_tabular import TabularModelling
 from roadmap_pipelines.params.preprocessing import TabularParams
 from roadmap_pipelines.params.problems import ProblemParam, problem_kind
 from roadmap_pipelines.params.reporting import ReportingParams
-from roadmap_pipelines.pipelines.reporting.figures import (
-    BASELINE_GREY,
-    DIGITS,
-    colour,
-    note,
-    round_value,
-    rounded,
-)
 
 ROC_COLUMNS = ["fpr", "tpr"]
 PR_COLUMNS = ["recall", "precision"]
@@ -608,8 +608,8 @@ def permutation_importance(
         model: A fitted estimator or pipeline taking ``features``.
         features: The rows to permute, as the model takes them.
         target: Their true target.
-        metric: A metric of ``roadmap_pipelines.metrics``; importance is the drop in it (the
-            rise, for a lower-is-better metric).
+        metric: A metric of ``roadmap_pipelines.ml.tabular.metrics``; importance is the drop
+            in it (the rise, for a lower-is-better metric).
         kind: ``classification`` or ``regression``.
         positive: The binary positive class, or None.
         n_repeats: Shuffles per column.

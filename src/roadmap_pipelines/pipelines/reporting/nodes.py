@@ -12,10 +12,8 @@ import numpy as np
 import pandas as pd
 
 from roadmap_pipelines.errors import InputDataError
-from roadmap_pipelines.params.preprocessing import TabularParams, TimeSeriesParams
-from roadmap_pipelines.params.problems import ProblemParam, problem_kind
-from roadmap_pipelines.params.reporting import ReportingParams
-from roadmap_pipelines.pipelines.reporting.figures import (
+from roadmap_pipelines.ml.data.timestamps import timestamp_labels
+from roadmap_pipelines.ml.reports.figures import (
     colour,
     grid,
     note,
@@ -23,7 +21,9 @@ from roadmap_pipelines.pipelines.reporting.figures import (
     round_value,
     rounded,
 )
-from roadmap_pipelines.timestamps import timestamp_labels
+from roadmap_pipelines.params.preprocessing import TabularParams, TimeSeriesParams
+from roadmap_pipelines.params.problems import ProblemParam, problem_kind
+from roadmap_pipelines.params.reporting import ReportingParams
 
 # Figures are typed ``Any``: Kedro resolves node type hints at import time, and importing
 # plotly there would slow every CLI call, Kedro-Viz and the tests.

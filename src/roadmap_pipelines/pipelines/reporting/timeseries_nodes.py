@@ -11,10 +11,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from roadmap_pipelines.ml.data.timestamps import timestamp_labels
+from roadmap_pipelines.ml.reports.figures import BASELINE_GREY, colour, rounded
 from roadmap_pipelines.params.preprocessing import TimeSeriesParams
 from roadmap_pipelines.params.reporting import ReportingParams
-from roadmap_pipelines.pipelines.reporting.figures import BASELINE_GREY, colour, rounded
-from roadmap_pipelines.timestamps import timestamp_labels
 
 COMPONENTS = ("observed", "trend", "seasonal", "resid")
 LOWESS_FRACTION = 1 / 3

@@ -15,7 +15,8 @@ import pandas as pd
 from sklearn.base import clone
 from sklearn.pipeline import Pipeline
 
-from roadmap_pipelines.clusterers import (
+from roadmap_pipelines.errors import InputDataError
+from roadmap_pipelines.ml.clustering.clusterers import (
     clusterer_class,
     cut_tree,
     is_hierarchical,
@@ -23,7 +24,6 @@ from roadmap_pipelines.clusterers import (
     linkage_matrix,
     make_clusterer,
 )
-from roadmap_pipelines.errors import InputDataError
 from roadmap_pipelines.params.preprocessing import TabularParams
 from roadmap_pipelines.params.problems import ProblemParam, problem_kind
 from roadmap_pipelines.params.segmentation import SegmentationParams

@@ -1,0 +1,1 @@
+"""Unsupervised learning: the clusterer registry and cluster scoring."""

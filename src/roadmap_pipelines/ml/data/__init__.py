@@ -1,0 +1,1 @@
+"""Data validation and cleaning helpers: declared schemas, timestamps, data-quality records."""

@@ -1,0 +1,1 @@
+"""Feature creation and transformation: formulas, the scikit-learn preprocessor, selectors."""

@@ -1,0 +1,1 @@
+"""Forecasting: series, stationarity, SARIMA, baselines, a global model, backtests, refits."""

@@ -1,0 +1,75 @@
+"""The model saved per series in ``ts_models``: its history, fit, and a ``forecast`` method.
+
+Only plain data is kept (numpy arrays, dicts, LightGBM's text dump), so the pickle is
+byte-identical across runs and processes and loads without importing lightgbm or
+statsmodels; they are imported when ``forecast`` is called.
+
+    >>> models = catalog.load("ts_models")
+    >>> models["air_passengers"].forecast(24)   # timestamp, forecast, lower_80 ... upper_95
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from roadmap_pipelines.ml.forecasting import baselines
+from roadmap_pipelines.ml.forecasting.forecasters import ArimaModel, Forecast
+from roadmap_pipelines.ml.forecasting.series import Series
+
+
+@dataclass(frozen=True)
+class FittedModel:
+    """The best model of one series, refitted on its whole history."""
+
+    series_id: str
+    model: str
+    frequency: str
+    season_length: int
+    last_timestamp: str
+    history: np.ndarray
+    arima: ArimaModel | None = None
+    lightgbm: Any = None  # global_lightgbm.GlobalModel
+    interval_widths: dict[int, list[float]] | None = None  # lightgbm, in MASE-scale units
+
+    def forecast(self, horizon: int) -> pd.DataFrame:
+        """Forecast ``horizon`` periods after the history with 80% and 95% intervals.
+
+        Raises:
+            ValueError: For LightGBM beyond the backtest horizon its intervals were
+                calibrated on.
+        """
+        m = self.season_length
+        if self.model == "arima":
+            result = self.arima.forecast(self.history, horizon)
+        elif self.model == "lightgbm":
+            from roadmap_pipelines.ml.forecasting.global_lightgbm import (
+                conformal_forecast,
+                forecast_global,
+            )
+
+            calibrated = len(self.interval_widths[80])
+            if horizon > calibrated:
+                raise ValueError(
+                    f"lightgbm intervals were calibrated for {calibrated} steps, not {horizon}"
+                )
+            series = Series(self.series_id, self.timestamps(), self.history, self.frequency, m)
+            mean = forecast_global(self.lightgbm, [series], horizon)[self.series_id]
+            widths = {level: np.asarray(values) for level, values in self.interval_widths.items()}
+            result = conformal_forecast(mean, self.history, m, widths)
+        else:
+            mean, se, _ = baselines.baseline_forecast(self.model, self.history, m, horizon)
+            result = Forecast.gaussian(mean, se)
+        future = pd.date_range(
+            pd.Timestamp(self.last_timestamp), periods=horizon + 1, freq=self.frequency
+        )[1:]
+        return pd.DataFrame({"timestamp": future, **result.columns()})
+
+    def timestamps(self) -> pd.DatetimeIndex:
+        """The history's timestamps."""
+        return pd.date_range(
+            end=pd.Timestamp(self.last_timestamp), periods=len(self.history), freq=self.frequency
+        )

@@ -1,0 +1,216 @@
+"""Refit every model on each series' whole history, forecast, and keep the best per series.
+
+The best model is the leaderboard's rank 1 for the series. If it cannot be refitted on the
+whole history, the next-ranked model that can takes its place (and ``ts_failures`` says so).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from roadmap_pipelines.ml.data.timestamps import timestamp_labels
+from roadmap_pipelines.ml.forecasting.backtest import OVERALL, cutoffs_for
+from roadmap_pipelines.ml.forecasting.fitted import FittedModel
+from roadmap_pipelines.ml.forecasting.forecasters import (
+    PER_SERIES_MODELS,
+    Forecast,
+    forecast_model,
+)
+from roadmap_pipelines.ml.forecasting.metrics import mase_scale
+from roadmap_pipelines.ml.forecasting.series import Series, failure
+from roadmap_pipelines.params.modelling_timeseries import ModellingTimeseriesParams
+
+FORECAST_COLUMNS = [
+    "series_id",
+    "timestamp",
+    "model",
+    "forecast",
+    "lower_80",
+    "upper_80",
+    "lower_95",
+    "upper_95",
+    "best",
+]
+
+
+def refit_series(
+    series: Series, params: ModellingTimeseriesParams, differences: tuple[int, int] | None
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Refit SARIMA and the baselines on the whole history and forecast (a parallel worker).
+
+    Returns:
+        ``{"forecasts": {model: Forecast}, "summaries": {model: dict}, "arima": ArimaModel}``
+        and failure records.
+    """
+    result: dict[str, Any] = {"forecasts": {}, "summaries": {}, "arima": None}
+    failures = []
+    for name in (model for model in params.models if model in PER_SERIES_MODELS):
+        searched = params.arima.method == "auto" and series.series_id not in params.arima.series
+        if name == "arima" and differences is None and searched:
+            reason = "no stationarity result to take d and D from (see its stationarity failure)"
+            failures.append(failure(series.series_id, "refit", reason, name))
+            continue
+        try:
+            forecast, summary, model = forecast_model(
+                name,
+                series.series_id,
+                series.values,
+                series.season_length,
+                params.horizon,
+                params,
+                differences,
+            )
+            _check_finite(forecast)
+        except Exception as error:  # noqa: BLE001 - this model only is lost for this series
+            reason = f"{type(error).__name__}: {error}"
+            failures.append(failure(series.series_id, "refit", reason, name))
+            continue
+        result["forecasts"][name] = forecast
+        result["summaries"][name] = summary
+        if model is not None:
+            result["arima"] = model
+    return result, failures
+
+
+def _check_finite(forecast: Forecast) -> None:
+    if not all(np.all(np.isfinite(values)) for values in forecast.columns().values()):
+        raise ValueError("the forecast or its intervals are not finite")
+
+
+def lightgbm_scores(
+    errors: pd.DataFrame, series: dict[str, Series], params: ModellingTimeseriesParams
+) -> pd.DataFrame:
+    """Absolute LightGBM backtest errors divided by each fold's MASE scale, with ``step``."""
+    errors = errors.loc[errors["model"] == "lightgbm"]
+    scales = {
+        (series_id, fold): mase_scale(item.values[:cutoff], item.season_length)
+        for series_id, item in series.items()
+        for fold, cutoff in enumerate(cutoffs_for(item, params), start=1)
+    }
+    scale = [
+        scales.get(key, np.nan) for key in zip(errors["series_id"], errors["fold"], strict=True)
+    ]
+    score = (errors["actual"] - errors["forecast"]).abs().to_numpy() / np.asarray(
+        scale, dtype=float
+    )
+    return pd.DataFrame({"step": errors["step"].to_numpy(), "score": score})
+
+
+def refit_lightgbm(
+    series: dict[str, Series], errors: pd.DataFrame, params: ModellingTimeseriesParams, seed: int
+) -> tuple[dict[str, Forecast], Any, dict[int, list[float]] | None, list[dict[str, Any]]]:
+    """Fit the global model on every whole history; intervals from its backtest errors."""
+    from roadmap_pipelines.ml.forecasting.global_lightgbm import (
+        conformal_forecast,
+        conformal_half_widths,
+        fit_global,
+        forecast_global,
+    )
+
+    items = list(series.values())
+    scores = lightgbm_scores(errors, series, params)
+    if scores.empty:
+        reason = "no backtest errors to calibrate its intervals (its backtest failed)"
+        return (
+            {},
+            None,
+            None,
+            [failure(item.series_id, "refit", reason, "lightgbm") for item in items],
+        )
+    try:
+        model = fit_global(items, params.lightgbm, seed)
+        means = forecast_global(model, items, params.horizon)
+        widths = conformal_half_widths(scores, params.horizon)
+    except Exception as error:  # noqa: BLE001 - the global model fails for every series
+        reason = f"{type(error).__name__}: {error}"
+        return (
+            {},
+            None,
+            None,
+            [failure(item.series_id, "refit", reason, "lightgbm") for item in items],
+        )
+    forecasts, failures = {}, []
+    for item in items:
+        forecast = conformal_forecast(
+            means[item.series_id], item.values, item.season_length, widths
+        )
+        try:
+            _check_finite(forecast)
+        except ValueError as error:
+            failures.append(failure(item.series_id, "refit", str(error), "lightgbm"))
+            continue
+        forecasts[item.series_id] = forecast
+    plain_widths = {level: [float(value) for value in values] for level, values in widths.items()}
+    return forecasts, model, plain_widths, failures
+
+
+def choose_best(
+    leaderboard: pd.DataFrame, available: dict[str, set[str]]
+) -> tuple[dict[str, str], list[dict[str, Any]]]:
+    """The best refitted model per series, following the leaderboard's ranks."""
+    best, failures = {}, []
+    ranked = leaderboard.loc[leaderboard["series_id"] != OVERALL].sort_values(["series_id", "rank"])
+    for series_id, group in ranked.groupby("series_id", sort=True):
+        models = list(group["model"])
+        usable = [name for name in models if name in available.get(series_id, set())]
+        if not usable:
+            reason = f"none of the ranked models {models} could be refitted on the whole history"
+            failures.append(failure(series_id, "refit", reason))
+            continue
+        best[series_id] = usable[0]
+        if usable[0] != models[0]:
+            reason = (
+                f"best model '{models[0]}' could not be refitted on the whole history; "
+                f"forecasts use the next-ranked '{usable[0]}'"
+            )
+            failures.append(failure(series_id, "refit", reason, models[0]))
+    return best, failures
+
+
+def forecast_table(
+    series: dict[str, Series], forecasts: dict[str, dict[str, Forecast]], best: dict[str, str]
+) -> pd.DataFrame:
+    """Long table of every model's forecasts; ``best`` marks each series' chosen model."""
+    frames = []
+    for series_id in sorted(forecasts):
+        item = series[series_id]
+        for model in sorted(forecasts[series_id]):
+            forecast = forecasts[series_id][model]
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "series_id": series_id,
+                        "timestamp": item.future(len(forecast.mean)),
+                        "model": model,
+                        **forecast.columns(),
+                        "best": best.get(series_id) == model,
+                    }
+                )
+            )
+    if not frames:
+        return pd.DataFrame(columns=FORECAST_COLUMNS)
+    return pd.concat(frames, ignore_index=True)[FORECAST_COLUMNS]
+
+
+def fitted_model(
+    item: Series,
+    model: str,
+    arima_model: Any,
+    lightgbm_model: Any,
+    widths: dict[int, list[float]] | None,
+) -> FittedModel:
+    """The ``ts_models`` entry for a series' best model."""
+    return FittedModel(
+        series_id=item.series_id,
+        model=model,
+        frequency=item.frequency,
+        season_length=item.season_length,
+        last_timestamp=timestamp_labels(item.timestamps[-1:])[0],
+        history=np.array(item.values, dtype=float),
+        arima=arima_model if model == "arima" else None,
+        lightgbm=lightgbm_model if model == "lightgbm" else None,
+        interval_widths=widths if model == "lightgbm" else None,
+    )

@@ -1,0 +1,215 @@
+"""One series as the models see it, the checks that admit it, and the backtest folds.
+
+Checks split in two. A problem with the table as a whole (a missing column, no rows, a
+parameter naming a series that is not there) stops the run before any model is fitted. A
+problem with one series (too short, constant, missing values, unordered or repeated
+timestamps, off its frequency's grid, not positive under a log transform) is recorded as a
+failure of that series, and the others carry on.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from roadmap_pipelines.errors import InputDataError
+from roadmap_pipelines.ml.data.timestamps import timestamp_labels
+from roadmap_pipelines.params.modelling_timeseries import ModellingTimeseriesParams
+from roadmap_pipelines.params.preprocessing import TimeSeriesParams
+
+INPUT = "timeseries_clean"
+MIN_TRAIN_POINTS = 10  # below this no model here is worth fitting, whatever the season
+
+
+@dataclass(frozen=True)
+class Series:
+    """A regular, gap-free series with its frequency and season length."""
+
+    series_id: str
+    timestamps: pd.DatetimeIndex
+    values: np.ndarray
+    frequency: str
+    season_length: int
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    def future(self, horizon: int, after: int | None = None) -> pd.DatetimeIndex:
+        """The ``horizon`` timestamps after point ``after`` (default: the last one)."""
+        end = self.timestamps[(after if after is not None else len(self)) - 1]
+        return pd.date_range(end, periods=horizon + 1, freq=self.frequency)[1:]
+
+
+def failure(series_id: str, stage: str, reason: str, model: str | None = None) -> dict[str, Any]:
+    """One record of ``ts_failures`` (renamed to the configured id column on output)."""
+    return {"series_id": series_id, "stage": stage, "model": model, "reason": reason}
+
+
+def fold_cutoffs(n_points: int, folds: int, horizon: int, step: int) -> list[int]:
+    """Training-window lengths of the rolling origins, oldest first.
+
+    The last fold's test window ends at the last point; each earlier origin is ``step``
+    periods before the next.
+    """
+    return [n_points - horizon - (folds - 1 - fold) * step for fold in range(folds)]
+
+
+def minimum_points(season_length: int, params: ModellingTimeseriesParams) -> tuple[int, int]:
+    """``(first training window, whole series)`` lengths a series needs for the backtest."""
+    backtest = params.backtest
+    first_train = max(backtest.min_train_seasons * season_length, MIN_TRAIN_POINTS)
+    return first_train, first_train + backtest.horizon + (backtest.folds - 1) * backtest.step
+
+
+def _check_table(data: pd.DataFrame, columns: TimeSeriesParams) -> None:
+    names = [columns.id_column, columns.time_column, columns.value_column]
+    missing = [name for name in names if name not in data.columns]
+    if missing:
+        raise InputDataError(
+            f"Dataset '{INPUT}' has no column(s) {missing}; parameters_preprocessing.yml: "
+            f"preprocessing.timeseries names id_column '{columns.id_column}', time_column "
+            f"'{columns.time_column}' and value_column '{columns.value_column}' "
+            f"(the table has {list(data.columns)})."
+        )
+    if data.empty:
+        raise InputDataError(f"Dataset '{INPUT}' has no rows; there is no series to model.")
+    if not pd.api.types.is_datetime64_any_dtype(data[columns.time_column]):
+        raise InputDataError(
+            f"Dataset '{INPUT}': column '{columns.time_column}' holds "
+            f"{data[columns.time_column].dtype}, expected datetimes."
+        )
+    if not pd.api.types.is_numeric_dtype(data[columns.value_column]):
+        raise InputDataError(
+            f"Dataset '{INPUT}': column '{columns.value_column}' holds "
+            f"{data[columns.value_column].dtype}, expected numbers."
+        )
+
+
+def _check_parameters_name_known_series(ids: set[str], params: ModellingTimeseriesParams) -> None:
+    named = {
+        "arima.series": set(params.arima.series),
+        "arima.transform.series": set(params.arima.transform.series),
+    }
+    unknown = {key: sorted(names - ids) for key, names in named.items() if names - ids}
+    if unknown:
+        raise InputDataError(
+            "parameters_modelling_timeseries.yml: modelling_timeseries."
+            + "; ".join(
+                f"{key} names series not in '{INPUT}': {names}" for key, names in unknown.items()
+            )
+            + f". Known series: {sorted(ids)}."
+        )
+
+
+def _series_problem(
+    series_id: str,
+    points: pd.DataFrame,
+    meta: dict[str, Any] | None,
+    columns: TimeSeriesParams,
+    params: ModellingTimeseriesParams,
+) -> str | None:
+    """Say what is wrong with one series for modelling, or return ``None``."""
+    time, value = points[columns.time_column], points[columns.value_column]
+    if value.isna().all():
+        return f"has no value at all ({len(points)} row(s), every {columns.value_column} missing)"
+    if meta is None:
+        return "has no entry in timeseries_summary; expected its frequency and season_length"
+    repeated = time[time.duplicated()]
+    if len(repeated):
+        return (
+            f"has {len(repeated)} duplicated timestamp(s), e.g. "
+            f"{timestamp_labels(repeated.iloc[:3])}; expected one value per period"
+        )
+    steps = np.diff(time.to_numpy())
+    if np.any(steps < np.timedelta64(0)):
+        position = int(np.argmax(steps < np.timedelta64(0)))
+        labels = timestamp_labels(time.iloc[position : position + 2])
+        return (
+            f"timestamps are not in increasing order: {labels[1]} comes after {labels[0]}; "
+            "expected the rows sorted by time"
+        )
+    if value.isna().any():
+        return (
+            f"has {int(value.isna().sum())} missing value(s); expected a gap-free series "
+            "(preprocessing fills gaps)"
+        )
+    frequency = meta["frequency"]
+    grid = pd.date_range(time.iloc[0], periods=len(time), freq=frequency)
+    if not grid.equals(pd.DatetimeIndex(time)):
+        start = timestamp_labels(time.iloc[:1])[0]
+        return f"timestamps are not on a regular '{frequency}' grid from {start}"
+    m = int(meta["season_length"])
+    first_train, needed = minimum_points(m, params)
+    if len(points) < needed:
+        backtest = params.backtest
+        return (
+            f"has {len(points)} point(s); with season length {m} it needs at least {needed}: "
+            f"a first training window of {first_train} ({backtest.min_train_seasons} season(s), "
+            f"at least {MIN_TRAIN_POINTS} points), then {backtest.folds} fold(s) of horizon "
+            f"{backtest.horizon} every {backtest.step} (modelling_timeseries.backtest)"
+        )
+    if value.nunique() == 1:
+        return f"is constant (every value is {value.iloc[0]:g}); there is nothing to model"
+    method = params.arima.transform.series.get(series_id, params.arima.transform.method)
+    if "arima" in params.models and method != "none" and value.min() <= 0:
+        return (
+            f"has values down to {value.min():g}, but arima.transform is '{method}', which needs "
+            "positive values; set modelling_timeseries.arima.transform.series."
+            f"{series_id}: none"
+        )
+    return None
+
+
+def prepare_series(
+    data: pd.DataFrame,
+    summary: dict[str, Any],
+    columns: TimeSeriesParams,
+    params: ModellingTimeseriesParams,
+) -> tuple[dict[str, Series], list[dict[str, Any]]]:
+    """Check the input table and turn each series that passes into a ``Series``.
+
+    Raises:
+        InputDataError: If the table lacks a column or rows, a parameter names an unknown
+            series, or no series passes its checks.
+    """
+    _check_table(data, columns)
+    ids = data[columns.id_column].astype(str)
+    _check_parameters_name_known_series(set(ids), params)
+    prepared, failures = {}, []
+    for key, points in data.groupby(ids, sort=True):
+        series_id = str(key)
+        meta = summary.get(series_id)
+        problem = _series_problem(series_id, points, meta, columns, params)
+        if problem:
+            failures.append(failure(series_id, "input", f"series '{series_id}' {problem}"))
+            continue
+        prepared[series_id] = Series(
+            series_id=series_id,
+            timestamps=pd.DatetimeIndex(points[columns.time_column]),
+            values=points[columns.value_column].to_numpy(dtype=float),
+            frequency=meta["frequency"],
+            season_length=int(meta["season_length"]),
+        )
+    if not prepared:
+        raise InputDataError(
+            f"Dataset '{INPUT}': no series can be modelled: "
+            + "; ".join(item["reason"] for item in failures)
+        )
+    return prepared, failures
+
+
+def json_safe(value: Any) -> Any:
+    """Plain JSON types with NaN and infinities as ``None``, recursively."""
+    if isinstance(value, dict):
+        return {str(key): json_safe(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(item) for item in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value

@@ -1,0 +1,1 @@
+"""Tabular supervised learning: the estimator registry, cross-validated search and metrics."""

@@ -1,0 +1,229 @@
+"""The estimator registry: short names for the roadmap's algorithms, or any import path.
+
+``make_estimator("ridge", "regression", {"alpha": 2.0}, random_state=42, n_jobs=1)`` builds a
+configured, unfitted scikit-learn-compatible estimator. A name containing a dot is imported
+(``sklearn.ensemble.ExtraTreesClassifier``, ``xgboost.XGBRegressor``…). Classes are imported
+only when built, so listing the registry stays cheap.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+import inspect
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.utils.validation import check_is_fitted
+
+Problem = Literal["classification", "regression"]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One short name: the class for each problem it solves, and defaults it starts from."""
+
+    classification: str | None
+    regression: str | None
+    defaults: dict[str, Any] = field(default_factory=dict)
+    # scikit-learn 1.8 deprecated n_jobs on LogisticRegression, where it no longer does anything
+    takes_threads: bool = True
+
+
+_LIGHTGBM_DEFAULTS = {"deterministic": True, "force_row_wise": True, "verbose": -1}
+
+REGISTRY: dict[str, Entry] = {
+    "linear_regression": Entry(None, "sklearn.linear_model.LinearRegression"),
+    "polynomial_regression": Entry(
+        None, "roadmap_pipelines.ml.tabular.estimators.PolynomialRegression"
+    ),
+    "ridge": Entry("sklearn.linear_model.RidgeClassifier", "sklearn.linear_model.Ridge"),
+    "lasso": Entry(None, "sklearn.linear_model.Lasso"),
+    "elastic_net": Entry(None, "sklearn.linear_model.ElasticNet"),
+    "logistic_regression": Entry(
+        "sklearn.linear_model.LogisticRegression", None, {"max_iter": 1000}, takes_threads=False
+    ),
+    "decision_tree": Entry(
+        "sklearn.tree.DecisionTreeClassifier", "sklearn.tree.DecisionTreeRegressor"
+    ),
+    "svm": Entry("sklearn.svm.SVC", "sklearn.svm.SVR"),
+    "knn": Entry("sklearn.neighbors.KNeighborsClassifier", "sklearn.neighbors.KNeighborsRegressor"),
+    "naive_bayes": Entry("sklearn.naive_bayes.GaussianNB", None),
+    "random_forest": Entry(
+        "sklearn.ensemble.RandomForestClassifier", "sklearn.ensemble.RandomForestRegressor"
+    ),
+    "gradient_boosting": Entry(
+        "sklearn.ensemble.GradientBoostingClassifier", "sklearn.ensemble.GradientBoostingRegressor"
+    ),
+    "hist_gradient_boosting": Entry(
+        "sklearn.ensemble.HistGradientBoostingClassifier",
+        "sklearn.ensemble.HistGradientBoostingRegressor",
+    ),
+    "lightgbm": Entry("lightgbm.LGBMClassifier", "lightgbm.LGBMRegressor", _LIGHTGBM_DEFAULTS),
+    "mlp": Entry(
+        "sklearn.neural_network.MLPClassifier",
+        "sklearn.neural_network.MLPRegressor",
+        {"max_iter": 500, "early_stopping": True},
+    ),
+}
+
+
+def known_names(problem: Problem) -> list[str]:
+    """The short names that solve ``problem``, sorted."""
+    return sorted(name for name, entry in REGISTRY.items() if getattr(entry, problem))
+
+
+def estimator_class(name: str, problem: Problem) -> type:
+    """Resolve a short name or an import path to its class.
+
+    Args:
+        name: A key of ``REGISTRY`` or ``package.module.Class``.
+        problem: ``classification`` or ``regression``.
+
+    Returns:
+        The estimator class.
+
+    Raises:
+        ValueError: If the name is unknown, does not solve ``problem``, or does not import.
+    """
+    if "." not in name:
+        entry = REGISTRY.get(name)
+        path = getattr(entry, problem) if entry else None
+        if path is None:
+            raise ValueError(
+                f"unknown {problem} estimator '{name}'; known: {known_names(problem)}, or "
+                "give an import path such as sklearn.ensemble.ExtraTreesRegressor"
+            )
+    else:
+        path = name
+    module_name, _, class_name = path.rpartition(".")
+    try:
+        return getattr(importlib.import_module(module_name), class_name)
+    except (ImportError, AttributeError) as error:
+        raise ValueError(f"estimator '{name}' does not import: {error}") from None
+
+
+def make_estimator(
+    name: str,
+    problem: Problem,
+    params: dict[str, Any],
+    random_state: int,
+    n_jobs: int,
+    searched: Iterable[str] = (),
+) -> Any:
+    """Build an unfitted estimator from its name and keyword arguments.
+
+    The project seed and thread count are passed to every class that takes ``random_state`` or
+    ``n_jobs`` unless ``params`` sets them, so runs repeat exactly and stay within the cores.
+
+    Args:
+        name: A short name or an import path.
+        problem: ``classification`` or ``regression``.
+        params: Keyword arguments for the class (over the registry's defaults).
+        random_state: The project seed.
+        n_jobs: Threads an estimator may use.
+        searched: Names a search will set later; checked like ``params``.
+
+    Returns:
+        The estimator.
+
+    Raises:
+        ValueError: If the name does not resolve, or ``params`` or ``searched`` name an
+            argument the class does not take (the message lists the ones it does).
+    """
+    cls = estimator_class(name, problem)
+    entry = REGISTRY.get(name)
+    named, extra = _accepted_arguments(cls)
+    arguments = {**(entry.defaults if entry else {}), **params}
+    unknown = sorted((set(arguments) | set(searched)) - named - (extra or set()))
+    if unknown and extra is not None:
+        hints = [
+            f"for '{word}' did you mean {' or '.join(repr(match) for match in close)}?"
+            for word in unknown
+            if (close := difflib.get_close_matches(word, named | extra, n=3))
+        ]
+        raise ValueError(
+            f"estimator '{name}' ({cls.__name__}) takes no argument(s) {unknown}"
+            + (f" ({'; '.join(hints)})" if hints else "")
+            + f"; it takes {sorted(named)}"
+            + (" or a LightGBM parameter or alias" if extra else "")
+        )
+    if "random_state" in named and "random_state" not in arguments:
+        arguments["random_state"] = random_state
+    if _takes_threads(cls) and "n_jobs" in named and "n_jobs" not in arguments:
+        arguments["n_jobs"] = n_jobs
+    return cls(**arguments)
+
+
+def _accepted_arguments(cls: type) -> tuple[set[str], set[str] | None]:
+    """The named arguments of ``cls``, and the ones its ``**kwargs`` take.
+
+    The second set is empty for a class without ``**kwargs``. LightGBM passes ``**kwargs`` on
+    as native parameters and silently ignores unknown ones (a typo such as ``num_leafs`` would
+    leave the default in place), so its native names and aliases are listed. ``None`` means
+    ``**kwargs`` takes anything we cannot check.
+    """
+    parameters = inspect.signature(cls).parameters.values()
+    named = {p.name for p in parameters if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)}
+    if not any(p.kind is p.VAR_KEYWORD for p in parameters):
+        return named, set()
+    if cls.__module__.split(".")[0] == "lightgbm":
+        try:
+            from lightgbm.basic import _ConfigAliases
+
+            aliases = _ConfigAliases._get_all_param_aliases()
+        except Exception:  # noqa: BLE001 - a private API: without it, accept anything
+            return named, None
+        return named, {alias for names in aliases.values() for alias in names}
+    return named, None
+
+
+def _takes_threads(cls: type) -> bool:
+    """Whether ``n_jobs`` does anything for ``cls`` (registry entries can say it does not)."""
+    return not any(
+        not entry.takes_threads
+        and cls in (_resolve(path) for path in (entry.classification, entry.regression) if path)
+        for entry in REGISTRY.values()
+    )
+
+
+def _resolve(path: str) -> type | None:
+    module_name, _, class_name = path.rpartition(".")
+    try:
+        return getattr(importlib.import_module(module_name), class_name)
+    except (ImportError, AttributeError):
+        return None
+
+
+class PolynomialRegression(RegressorMixin, BaseEstimator):
+    """Linear regression on polynomial terms of the features: the roadmap's polynomial model.
+
+    Args:
+        degree: Highest power (and interaction order) of the terms; searchable like any
+            other parameter.
+        fit_intercept: Whether the linear model fits an intercept.
+    """
+
+    def __init__(self, degree: int = 2, fit_intercept: bool = True) -> None:
+        self.degree = degree
+        self.fit_intercept = fit_intercept
+
+    def fit(self, X, y) -> PolynomialRegression:  # noqa: N803 - scikit-learn's convention
+        """Fit the linear model on the polynomial terms of ``X``."""
+        from sklearn.linear_model import LinearRegression
+        from sklearn.pipeline import make_pipeline
+        from sklearn.preprocessing import PolynomialFeatures
+
+        self.pipeline_ = make_pipeline(
+            PolynomialFeatures(degree=self.degree, include_bias=False),
+            LinearRegression(fit_intercept=self.fit_intercept),
+        ).fit(X, y)
+        self.n_features_in_ = self.pipeline_.n_features_in_
+        return self
+
+    def predict(self, X):  # noqa: N803
+        """Predict with the fitted polynomial model."""
+        check_is_fitted(self, "pipeline_")
+        return self.pipeline_.predict(X)

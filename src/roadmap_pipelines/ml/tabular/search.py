@@ -1,0 +1,313 @@
+"""Cross-validated evaluation and grid, random or Bayesian (Optuna TPE) search of candidates.
+
+Every candidate is the feature preprocessor and an estimator as one scikit-learn ``Pipeline``
+(``features``, ``model``), cloned and fitted per fold on the fold's training rows only. All
+three search methods run through Optuna (``GridSampler``, ``RandomSampler``, ``TPESampler``)
+from one search-space schema, seeded by the project seed, so every trial is recorded alike.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import clone
+from sklearn.pipeline import Pipeline
+
+from roadmap_pipelines.ml.tabular.metrics import (
+    GREATER_IS_BETTER,
+    classification_metrics,
+    regression_metrics,
+)
+from roadmap_pipelines.params.modelling_tabular import (
+    Candidate,
+    Categorical,
+    CrossValidation,
+    FloatRange,
+    IntRange,
+    Search,
+)
+
+
+class FoldFitError(RuntimeError):
+    """A candidate failed to fit or predict on one CV fold."""
+
+
+@dataclass(frozen=True)
+class Scoring:
+    """What every fold reports: the problem, metric names and the binary positive class."""
+
+    problem: str
+    metrics: tuple[str, ...]
+    positive_class: Any = None
+
+
+def cv_folds(
+    cv: CrossValidation, features: pd.DataFrame, target: pd.Series, random_state: int
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Split training rows into (train, validation) positions.
+
+    Args:
+        cv: The ``cv`` parameters.
+        features: Training features (group and time columns are read from here).
+        target: Training target.
+        random_state: Seed of shuffled splits.
+
+    Returns:
+        One (train positions, validation positions) pair per fold.
+    """
+    from sklearn import model_selection
+
+    shuffle = {"shuffle": cv.shuffle, "random_state": random_state if cv.shuffle else None}
+    if cv.strategy == "kfold":
+        splitter = model_selection.KFold(cv.n_splits, **shuffle)
+        return list(splitter.split(features))
+    if cv.strategy == "stratified_kfold":
+        splitter = model_selection.StratifiedKFold(cv.n_splits, **shuffle)
+        return list(splitter.split(features, target))
+    if cv.strategy == "group_kfold":
+        splitter = model_selection.GroupKFold(cv.n_splits)
+        return list(splitter.split(features, target, groups=features[cv.group_column]))
+    order = np.argsort(features[cv.time_column].to_numpy(), kind="stable")
+    splitter = model_selection.TimeSeriesSplit(cv.n_splits)
+    return [(order[train], order[valid]) for train, valid in splitter.split(order)]
+
+
+def predict(model: Pipeline, features: pd.DataFrame, problem: str) -> tuple[Any, Any]:
+    """Predictions and, for a classifier with ``predict_proba``, class probabilities.
+
+    The feature transforms run once for both (``Pipeline.predict`` and ``predict_proba``
+    would each run them again); the results are the pipeline's own.
+
+    Args:
+        model: The fitted pipeline (or a bare estimator).
+        features: The rows' features.
+        problem: ``classification`` or ``regression``.
+
+    Returns:
+        Predictions, and probabilities (one column per ``classes_``) or ``None``.
+    """
+    final, transformed = model, features
+    if isinstance(model, Pipeline) and len(model.steps) > 1:
+        final, transformed = model.steps[-1][1], model[:-1].transform(features)
+    predictions = final.predict(transformed)
+    if problem == "classification" and hasattr(final, "predict_proba"):
+        return predictions, final.predict_proba(transformed)
+    return predictions, None
+
+
+def score(
+    target: Any, predictions: Any, probabilities: Any, classes: list[Any], scoring: Scoring
+) -> dict[str, float]:
+    """Each requested metric of ``predictions`` (and ``probabilities``) against ``target``."""
+    if scoring.problem == "regression":
+        values = regression_metrics(target, predictions)
+    else:
+        values = classification_metrics(
+            target, predictions, probabilities, classes, scoring.positive_class
+        )
+    return {name: values[name] for name in scoring.metrics}
+
+
+def score_predictions(
+    model: Pipeline, features: pd.DataFrame, target: pd.Series, scoring: Scoring
+) -> dict[str, float]:
+    """Score a fitted model on rows it has not seen.
+
+    Args:
+        model: The fitted pipeline.
+        features: The rows' features.
+        target: Their true target.
+        scoring: Problem, metric names and positive class.
+
+    Returns:
+        Each requested metric's value.
+    """
+    predictions, probabilities = predict(model, features, scoring.problem)
+    classes = list(model.classes_) if scoring.problem == "classification" else []
+    return score(target, predictions, probabilities, classes, scoring)
+
+
+def evaluate(
+    pipeline: Pipeline,
+    params: dict[str, Any],
+    features: pd.DataFrame,
+    target: pd.Series,
+    folds: list[tuple[np.ndarray, np.ndarray]],
+    scoring: Scoring,
+    n_jobs: int,
+) -> list[dict[str, Any]]:
+    """Fit ``pipeline`` with ``params`` on each fold's training rows and score its validation rows.
+
+    Args:
+        pipeline: The unfitted ``features`` + ``model`` pipeline.
+        params: Parameters to set (``model__C`` …).
+        features: Training features.
+        target: Training target.
+        folds: The CV folds.
+        scoring: Problem, metric names and positive class.
+        n_jobs: Folds fitted in parallel.
+
+    Returns:
+        One record per fold: ``fold``, ``fit_seconds``, each metric, and ``error`` (the
+        exception's type and message if the fold failed, else ``None``).
+    """
+    from joblib import Parallel, delayed
+
+    def one_fold(number: int, train: np.ndarray, valid: np.ndarray) -> dict[str, Any]:
+        model = clone(pipeline).set_params(**params)
+        start = time.perf_counter()
+        try:
+            model.fit(features.iloc[train], target.iloc[train])
+            fit_seconds = time.perf_counter() - start
+            scores = score_predictions(model, features.iloc[valid], target.iloc[valid], scoring)
+        except Exception as error:  # noqa: BLE001 - any estimator error is reported per fold
+            return {"fold": number, "error": f"{type(error).__name__}: {error}"}
+        return {"fold": number, "fit_seconds": fit_seconds, **scores, "error": None}
+
+    jobs = (delayed(one_fold)(n, train, valid) for n, (train, valid) in enumerate(folds))
+    return (
+        list(Parallel(n_jobs=n_jobs)(jobs))
+        if n_jobs > 1
+        else [one_fold(n, train, valid) for n, (train, valid) in enumerate(folds)]
+    )
+
+
+def estimator_params(params: dict[str, Any]) -> dict[str, Any]:
+    """Route parameter names to the pipeline step they belong to (``model__`` by default)."""
+    return {
+        name if name.startswith("features__") else f"model__{name}": value
+        for name, value in params.items()
+    }
+
+
+def grid(space: dict[str, IntRange | FloatRange | Categorical]) -> dict[str, list[Any]]:
+    """The values a grid search tries for each dimension."""
+    return {name: dimension.grid_values() for name, dimension in space.items()}
+
+
+def search(
+    name: str,
+    candidate: Candidate,
+    pipeline: Pipeline,
+    run_folds: Callable[[dict[str, Any]], list[dict[str, Any]]],
+    settings: Search,
+    rank_by: str,
+    on_fit_error: str,
+    random_state: int,
+) -> list[dict[str, Any]]:
+    """Search one candidate's space and record every trial.
+
+    Args:
+        name: The candidate's name (for records and errors).
+        candidate: Its estimator, fixed parameters and search space.
+        pipeline: Its unfitted pipeline with the fixed parameters set.
+        run_folds: Evaluates a parameter set on every fold (``evaluate`` bound to the data).
+        settings: Method, trial budget and timeout.
+        rank_by: The metric the search optimises.
+        on_fit_error: ``skip`` records a failing trial and goes on; ``raise`` stops.
+        random_state: Seed of the sampler.
+
+    Returns:
+        One record per trial: candidate, trial, params, state, folds (per-fold records).
+
+    Raises:
+        FoldFitError: If a fold fails and ``on_fit_error`` is ``raise``.
+        ValueError: If a grid has more points than ``max_grid_size``.
+    """
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    space = candidate.search_space
+    records: list[dict[str, Any]] = []
+
+    def run(number: int, params: dict[str, Any]) -> float:
+        folds = run_folds(estimator_params(params))
+        failed = [fold for fold in folds if fold["error"]]
+        if failed and on_fit_error == "raise":
+            first = failed[0]
+            raise FoldFitError(
+                f"candidate '{name}' trial {number} failed on fold {first['fold']} with "
+                f"params {params}: {first['error']}"
+            )
+        records.append(
+            {
+                "candidate": name,
+                "trial": number,
+                "params": params,
+                "state": "failed" if failed else "complete",
+                "folds": folds,
+            }
+        )
+        if failed:
+            return float("nan")
+        return float(np.mean([fold[rank_by] for fold in folds]))
+
+    if not space:
+        run(0, {})
+        return records
+    sampler: optuna.samplers.BaseSampler
+    n_trials = settings.n_trials
+    if settings.method == "grid":
+        values = grid(space)
+        n_trials = int(np.prod([len(choices) for choices in values.values()]))
+        if n_trials > settings.max_grid_size:
+            raise ValueError(
+                f"candidate '{name}': the grid has {n_trials} points, more than "
+                f"search.max_grid_size ({settings.max_grid_size}); coarsen step/grid_points"
+            )
+        sampler = optuna.samplers.GridSampler(values, seed=random_state)
+    elif settings.method == "random":
+        sampler = optuna.samplers.RandomSampler(seed=random_state)
+    else:
+        sampler = optuna.samplers.TPESampler(seed=random_state)
+    direction = "maximize" if GREATER_IS_BETTER[rank_by] else "minimize"
+    study = optuna.create_study(direction=direction, sampler=sampler)
+
+    def objective(trial: optuna.Trial) -> float:
+        if settings.method == "grid":
+            params = {key: trial.suggest_categorical(key, values[key]) for key in space}
+        else:
+            params = {key: _suggest(trial, key, dimension) for key, dimension in space.items()}
+        return run(trial.number, params)
+
+    study.optimize(objective, n_trials=n_trials, timeout=settings.timeout_seconds)
+    return records
+
+
+def _suggest(trial: Any, key: str, dimension: IntRange | FloatRange | Categorical) -> Any:
+    if isinstance(dimension, Categorical):
+        return trial.suggest_categorical(key, dimension.choices)
+    if isinstance(dimension, IntRange):
+        return trial.suggest_int(
+            key, dimension.low, dimension.high, step=dimension.step, log=dimension.log
+        )
+    return trial.suggest_float(key, dimension.low, dimension.high, log=dimension.log)
+
+
+def trials_table(records: list[dict[str, Any]], metrics: tuple[str, ...]) -> pd.DataFrame:
+    """One row per trial: params as JSON, state, mean and std of each metric, errors by fold."""
+    rows = []
+    for record in records:
+        folds = record["folds"]
+        row = {
+            "candidate": record["candidate"],
+            "trial": record["trial"],
+            "params": json.dumps(record["params"], sort_keys=True),
+            "state": record["state"],
+        }
+        for metric in metrics:
+            values = [fold[metric] for fold in folds if not fold["error"]]
+            ok = record["state"] == "complete"
+            row[f"{metric}_mean"] = float(np.mean(values)) if ok else np.nan
+            row[f"{metric}_std"] = float(np.std(values)) if ok else np.nan
+        row["errors"] = "; ".join(
+            f"fold {fold['fold']}: {fold['error']}" for fold in folds if fold["error"]
+        )
+        rows.append(row)
+    return pd.DataFrame(rows)

@@ -1,0 +1,155 @@
+"""Project hooks: per-node timing lines and the rollback of a failed run's outputs."""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from kedro.io import DataCatalog, MemoryDataset
+from kedro.pipeline import Node, Pipeline
+from kedro.runner import SequentialRunner
+from kedro_datasets.pandas import CSVDataset
+
+from roadmap_pipelines.project.hooks import NodeTimingHooks, RunRollbackHooks
+
+
+def _double(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame * 2
+
+
+def _fail(frame: pd.DataFrame) -> pd.DataFrame:
+    raise ValueError("second node breaks")
+
+
+def _two_step_pipeline(second) -> Pipeline:
+    return Pipeline(
+        [
+            Node(_double, "source", "existing", name="write_existing"),
+            Node(_double, "existing", "created", name="write_created"),
+            Node(second, "created", "last", name="last_step"),
+        ]
+    )
+
+
+@pytest.fixture
+def catalog(tmp_path: Path) -> DataCatalog:
+    existing = tmp_path / "existing.csv"
+    existing.write_text("a\n100\n")
+    return DataCatalog(
+        {
+            "source": MemoryDataset(pd.DataFrame({"a": [1, 2]})),
+            "existing": CSVDataset(filepath=str(existing), save_args={"index": False}),
+            "created": CSVDataset(filepath=str(tmp_path / "created.csv")),
+            "last": MemoryDataset(),
+        }
+    )
+
+
+def _run_with_hooks(pipeline: Pipeline, catalog: DataCatalog, hooks: RunRollbackHooks) -> None:
+    hooks.before_pipeline_run(pipeline=pipeline, catalog=catalog)
+    try:
+        SequentialRunner().run(pipeline, catalog)
+    except Exception as error:
+        hooks.on_pipeline_error(error=error)
+        raise
+    hooks.after_pipeline_run()
+
+
+def test_failed_run_restores_overwritten_and_removes_new_outputs(
+    catalog: DataCatalog, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    snapshots = tmp_path / "snapshots"
+    snapshots.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(snapshots))
+
+    with pytest.raises(ValueError, match="second node breaks"):
+        _run_with_hooks(_two_step_pipeline(_fail), catalog, RunRollbackHooks())
+
+    assert (tmp_path / "existing.csv").read_text() == "a\n100\n"
+    assert not (tmp_path / "created.csv").exists()
+    assert not list(snapshots.iterdir())
+
+
+def test_successful_run_keeps_its_outputs_and_drops_snapshots(
+    catalog: DataCatalog, tmp_path: Path
+) -> None:
+    hooks = RunRollbackHooks()
+    _run_with_hooks(_two_step_pipeline(_double), catalog, hooks)
+
+    assert pd.read_csv(tmp_path / "existing.csv")["a"].tolist() == [2, 4]
+    assert pd.read_csv(tmp_path / "created.csv")["a"].tolist() == [4, 8]
+    assert hooks._backup_dir is None
+
+
+def test_timing_logs_one_line_per_node_and_a_summary(caplog: pytest.LogCaptureFixture) -> None:
+    hooks = NodeTimingHooks()
+    pipeline = _two_step_pipeline(_double)
+    caplog.set_level(logging.INFO, logger="roadmap_pipelines.project.hooks")
+
+    hooks.before_pipeline_run()
+    for node in pipeline.nodes:
+        hooks.before_node_run(node=node)
+        hooks.after_node_run(node=node)
+    hooks.after_pipeline_run()
+
+    lines = [record.getMessage() for record in caplog.records]
+    node_lines = [line for line in lines if line.startswith("node ")]
+    assert [line.split()[1] for line in node_lines] == [node.name for node in pipeline.nodes]
+    assert all(line.endswith(" s") for line in node_lines)
+    assert lines[-1].startswith("run finished: 3 nodes in ")
+
+
+def test_failed_run_restores_a_partitioned_folder(tmp_path: Path) -> None:
+    from kedro_datasets.partitions import PartitionedDataset
+
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    (folder / "old.csv").write_text("a\n1\n")
+    catalog = DataCatalog(
+        {
+            "source": MemoryDataset({"new": pd.DataFrame({"a": [2]})}),
+            "existing": PartitionedDataset(
+                path=str(folder), dataset="pandas.CSVDataset", filename_suffix=".csv"
+            ),
+            "created": MemoryDataset(),
+            "last": MemoryDataset(),
+        }
+    )
+    pipeline = Pipeline(
+        [
+            Node(lambda parts: parts, "source", "existing", name="write_parts"),
+            Node(_fail, "existing", "last", name="last_step"),
+        ]
+    )
+
+    with pytest.raises(ValueError, match="second node breaks"):
+        _run_with_hooks(pipeline, catalog, RunRollbackHooks())
+
+    assert sorted(path.name for path in folder.iterdir()) == ["old.csv"]
+
+
+def _blas_threads() -> set[int]:
+    from threadpoolctl import threadpool_info
+
+    return {pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"}
+
+
+def test_thread_limits_hold_during_a_run_and_are_restored_after() -> None:
+    from threadpoolctl import threadpool_limits
+
+    from roadmap_pipelines.project.hooks import ThreadLimitHooks
+
+    seen: list[set[int]] = []
+    hooks = ThreadLimitHooks(threads=1)
+    with threadpool_limits(2, user_api="blas"):  # as if the machine gave BLAS two threads
+        hooks.before_pipeline_run()
+        seen.append(_blas_threads())
+        hooks.after_pipeline_run()
+        assert _blas_threads() == {2}
+        hooks.before_pipeline_run()
+        hooks.on_pipeline_error()
+        assert _blas_threads() == {2}
+    assert seen == [{1}]
