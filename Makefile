@@ -12,7 +12,7 @@ export UV_PYTHON_DOWNLOADS := never
 # LightGBM's OpenMP threads spin-wait on shared cores and slow everything else down.
 export OMP_WAIT_POLICY := passive
 
-.PHONY: run test lint viz viz-build bench install clean-data repro
+.PHONY: run test test-fast lint viz viz-build bench install clean-data repro
 
 run: $(VENV)/.installed
 	$(VENV)/bin/kedro run
@@ -20,11 +20,18 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed
 	$(VENV)/bin/pytest
 
+# Unit and pipeline tests only: no Kedro session on a project copy, no browser (about 1 min).
+test-fast: $(VENV)/.installed
+	$(VENV)/bin/pytest -m "not e2e and not browser"
+
 install: $(VENV)/.installed
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check src tests benchmarks
 	$(VENV)/bin/ruff format --check src tests benchmarks
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/deptry src
+	$(VENV)/bin/mypy
 
 # bench_timeseries creates benchmarks/.venv-statsforecast on first use (needs PyPI once).
 bench: $(VENV)/.installed

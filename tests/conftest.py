@@ -10,6 +10,17 @@ import pytest
 
 from project_runs import copy_project, run_session
 
+# Tests that need one of these fixtures run real Kedro sessions on a copy of the project:
+# they are the `e2e` lane, which `make test-fast` leaves out (pyproject.toml declares the
+# markers).
+E2E_FIXTURES = frozenset({"project", "default_run", "completed_project", "rewrite_raw"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if E2E_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.e2e)
+
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:

@@ -143,6 +143,7 @@ def test_stage_params_are_the_keys_each_pipeline_reads_in_the_files_holding_them
                 assert path == f"conf/base/parameters_{name}.yml", (name, key)
 
 
+@pytest.mark.e2e
 def test_kedro_dvc_check_fails_on_a_stale_dvc_yaml_and_sync_fixes_it(tmp_path: Path) -> None:
     """The project commands, as a user runs them: discovered by Kedro from ``cli.py``."""
     project = tmp_path / "project"

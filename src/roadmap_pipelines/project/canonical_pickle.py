@@ -18,8 +18,10 @@ import pickle
 import sys
 from typing import IO, Any
 
+from roadmap_pipelines.compat import PurePythonPickler
 
-class _ValuePickler(pickle._Pickler):  # the pure-Python pickler lets memoisation be overridden
+
+class _ValuePickler(PurePythonPickler):  # type: ignore[misc,valid-type]
     def memoize(self, obj: Any) -> None:
         if isinstance(obj, str) or _is_dtype(obj):
             return

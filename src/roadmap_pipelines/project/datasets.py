@@ -7,6 +7,8 @@ import re
 from kedro_datasets._typing import HTMLPreview
 from kedro_datasets.text import TextDataset
 
+from roadmap_pipelines.compat import dataset_local_path
+
 
 class HTMLReportDataset(TextDataset):
     """A self-contained HTML page (``TextDataset``) that Kedro-Viz previews as its contents.
@@ -22,7 +24,8 @@ class HTMLReportDataset(TextDataset):
         lines = [
             f"**{title.group(1) if title else 'HTML report'}**",
             "",
-            f"Open `{self._filepath}` in a browser: one self-contained page, no network needed.",
+            f"Open `{dataset_local_path(self)}` in a browser: one self-contained page, "
+            "no network needed.",
             "",
         ]
         for level, heading in re.findall(r"<h([24])[^>]*>(.*?)</h\1>", page, re.S):

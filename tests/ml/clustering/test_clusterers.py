@@ -12,7 +12,6 @@ from sklearn.mixture import GaussianMixture
 from roadmap_pipelines.ml.clustering.clusterers import (
     REGISTRY,
     clusterer_class,
-    cut_tree,
     is_hierarchical,
     k_parameter,
     known_names,
@@ -75,27 +74,20 @@ def test_clusterer_class_resolves_short_names_and_paths_alike() -> None:
     assert clusterer_class("kmeans") is clusterer_class("sklearn.cluster.KMeans") is KMeans
 
 
-def test_cut_tree_on_a_hand_made_tree() -> None:
-    # rows 0..4 on a line at 0, 1, 10, 11, 30: merges (0,1)->5, (2,3)->6, (5,6)->7, (4,7)->8
-    children = np.array([[0, 1], [2, 3], [5, 6], [4, 7]])
-
-    assert cut_tree(children, 5, 5).tolist() == [0, 1, 2, 3, 4]
-    assert cut_tree(children, 5, 4).tolist() == [0, 0, 1, 2, 3]
-    assert cut_tree(children, 5, 3).tolist() == [0, 0, 1, 1, 2]
-    assert cut_tree(children, 5, 2).tolist() == [0, 0, 0, 0, 1]
-    assert cut_tree(children, 5, 1).tolist() == [0, 0, 0, 0, 0]
-
-
 @pytest.mark.parametrize("method", ["ward", "complete", "average", "single"])
 def test_one_tree_cut_at_k_equals_refitting_with_k_clusters(method: str) -> None:
+    # segmentation fits the full tree once and cuts it with SciPy for every k
+    from scipy.cluster.hierarchy import cut_tree
+
     points = np.random.default_rng(0).normal(size=(60, 3))
     full = AgglomerativeClustering(
         n_clusters=2, linkage=method, compute_full_tree=True, compute_distances=True
     ).fit(points)
+    tree = linkage_matrix(full.children_, full.distances_, len(points))
 
     for k in range(1, 12):
         refit = AgglomerativeClustering(n_clusters=k, linkage=method).fit(points)
-        cut = cut_tree(full.children_, len(points), k)
+        cut = cut_tree(tree, n_clusters=k).ravel()
         assert len(np.unique(cut)) == k
         assert adjusted_rand_score(refit.labels_, cut) == 1.0, k
 
@@ -116,4 +108,4 @@ def test_linkage_matrix_is_scipys_linkage(method: str) -> None:
     assert ours[-1, 3] == len(points)
     for k in (2, 3, 5, 8):
         scipy_labels = fcluster(scipy_tree, k, criterion="maxclust")
-        assert adjusted_rand_score(scipy_labels, cut_tree(fitted.children_, 40, k)) == 1.0
+        assert adjusted_rand_score(scipy_labels, fcluster(ours, k, criterion="maxclust")) == 1.0

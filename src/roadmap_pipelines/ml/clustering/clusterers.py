@@ -113,39 +113,6 @@ def is_hierarchical(clusterer: Any) -> bool:
     return isinstance(clusterer, AgglomerativeClustering)
 
 
-def cut_tree(children: np.ndarray, n_leaves: int, n_clusters: int) -> np.ndarray:
-    """Cluster labels after the first ``n_leaves - n_clusters`` merges of a merge tree.
-
-    This is what ``AgglomerativeClustering(n_clusters=k)`` returns, read off one full tree
-    instead of refitting for every k.
-
-    Args:
-        children: ``children_`` of a fitted full tree: row ``i`` merges two nodes into node
-            ``n_leaves + i`` (scikit-learn and SciPy number nodes the same way).
-        n_leaves: Number of rows clustered.
-        n_clusters: Clusters wanted, from 1 to ``n_leaves``.
-
-    Returns:
-        One label per row, ``0 … n_clusters - 1`` (numbered by each cluster's first row).
-    """
-    parent = np.arange(n_leaves + len(children))
-    merges = np.asarray(children[: n_leaves - n_clusters], dtype=np.intp)
-    if len(merges):
-        created = n_leaves + np.arange(len(merges))
-        parent[merges[:, 0]] = created
-        parent[merges[:, 1]] = created
-    # pointer jumping: every node ends up pointing at the root of its cluster
-    while True:
-        jumped = parent[parent]
-        if np.array_equal(jumped, parent):
-            break
-        parent = jumped
-    _, first, labels = np.unique(parent[:n_leaves], return_index=True, return_inverse=True)
-    # number clusters in order of their first row, not of their root's id
-    order = np.argsort(np.argsort(first))
-    return order[labels]
-
-
 def linkage_matrix(children: np.ndarray, distances: np.ndarray, n_leaves: int) -> np.ndarray:
     """SciPy's linkage matrix (left, right, distance, size) of a scikit-learn merge tree."""
     sizes = np.ones(n_leaves + len(children), dtype=np.int64)

@@ -18,6 +18,8 @@ from typing import Any, Literal
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted
 
+from roadmap_pipelines.compat import lightgbm_parameter_aliases
+
 Problem = Literal["classification", "regression"]
 
 
@@ -170,13 +172,7 @@ def _accepted_arguments(cls: type) -> tuple[set[str], set[str] | None]:
     if not any(p.kind is p.VAR_KEYWORD for p in parameters):
         return named, set()
     if cls.__module__.split(".")[0] == "lightgbm":
-        try:
-            from lightgbm.basic import _ConfigAliases
-
-            aliases = _ConfigAliases._get_all_param_aliases()
-        except Exception:  # noqa: BLE001 - a private API: without it, accept anything
-            return named, None
-        return named, {alias for names in aliases.values() for alias in names}
+        return named, lightgbm_parameter_aliases()
     return named, None
 
 

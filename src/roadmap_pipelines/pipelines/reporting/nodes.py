@@ -208,15 +208,14 @@ def _correlation_ratio(values: pd.Series, groups: pd.Series) -> float:
 
 def _cramers_v(first: pd.Series, second: pd.Series) -> float:
     """Cramér's V of two label columns (no bias correction), from their contingency table."""
+    from scipy.stats.contingency import association
+
     frame = pd.DataFrame({"a": first.astype(str), "b": second.astype(str)})
     frame = frame[first.notna().to_numpy() & second.notna().to_numpy()]
-    table = pd.crosstab(frame["a"], frame["b"]).to_numpy(dtype="float64")
+    table = pd.crosstab(frame["a"], frame["b"]).to_numpy()
     if min(table.shape) < 2:
         return 0.0
-    total = table.sum()
-    expected = table.sum(axis=1, keepdims=True) * table.sum(axis=0, keepdims=True) / total
-    chi2 = float(((table - expected) ** 2 / expected).sum())
-    return float(np.sqrt(chi2 / (total * (min(table.shape) - 1))))
+    return float(association(table, method="cramer", correction=False))
 
 
 def rank_target_associations(

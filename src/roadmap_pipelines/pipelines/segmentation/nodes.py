@@ -18,7 +18,6 @@ from sklearn.pipeline import Pipeline
 from roadmap_pipelines.errors import InputDataError
 from roadmap_pipelines.ml.clustering.clusterers import (
     clusterer_class,
-    cut_tree,
     is_hierarchical,
     k_parameter,
     linkage_matrix,
@@ -354,10 +353,16 @@ def cluster_candidates(
             if searched:
                 clusterer.set_params(n_clusters=ks[0])
             clusterer.fit(data)
-            children = clusterer.children_
-            trees[name] = linkage_matrix(children, clusterer.distances_, n_rows)
+            from scipy.cluster.hierarchy import cut_tree
+
+            # one full tree serves every k: cut it after n_rows - k merges
+            trees[name] = linkage_matrix(clusterer.children_, clusterer.distances_, n_rows)
             for k in ks:
-                found = cut_tree(children, n_rows, k) if k is not None else clusterer.labels_
+                found = (
+                    cut_tree(trees[name], n_clusters=k).ravel()
+                    if k is not None
+                    else clusterer.labels_
+                )
                 fits[k] = (found, None)
         else:
             for k in ks:
