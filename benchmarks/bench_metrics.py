@@ -45,7 +45,7 @@ def main() -> None:
         for score in (metrics.precision_score, metrics.recall_score, metrics.f1_score):
             score(y_true, y_pred, pos_label="bad")
         metrics.roc_auc_score(y_true == "bad", p_bad)
-        metrics.log_loss(y_true, proba[:, ::-1], labels=["bad", "good"][::-1])
+        metrics.log_loss(y_true, proba, labels=["bad", "good"])
 
     ours_s, reference_s = _best_of(args.repeats, ours), _best_of(args.repeats, reference)
     print(f"rows: {args.rows:,}")
