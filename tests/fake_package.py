@@ -32,7 +32,7 @@ FILES = {
         def train(data):
             from fakepkg.shared import lazy
 
-            plugin = importlib.import_module("fakepkg.dynamic")
+            plugin = importlib.import_module(data.plugin)  # a name known only at run time
             return lazy, plugin, top, pd
     """,
     "fakepkg/pipelines/beta/__init__.py": "",

@@ -1,75 +1,20 @@
 """Which modules of a package a piece of code may execute, found by reading the source.
 
 Static analysis on purpose: importing a pipeline shows only its top-level imports, while its
-nodes import heavy or rarely used modules inside functions. Every ``import`` anywhere in a
-file counts, relative imports are resolved, and the search follows the modules it reaches.
+nodes import heavy or rarely used modules inside functions. grimp reads every ``import`` in
+a file (inside functions and ``if TYPE_CHECKING:`` blocks too) and resolves relative ones;
+the search follows the modules it reaches and adds the packages around them.
 """
 
 from __future__ import annotations
 
-import ast
 import re
+import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 _MODULE_PATH = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)+$")
-
-
-def _package_of(module: str, is_package: bool) -> str:
-    return module if is_package else module.rpartition(".")[0]
-
-
-def imported_modules(source: str, module: str, is_package: bool = False) -> set[str]:
-    """Every module name ``source`` may import, anywhere in the file.
-
-    Imports inside functions and ``if TYPE_CHECKING:`` blocks count, relative imports are
-    made absolute, ``from package import name`` yields both ``package`` and
-    ``package.name`` (``name`` may be a submodule), and ``importlib.import_module("...")``
-    or ``__import__("...")`` with a literal name count too. Names that are not modules are
-    harmless: callers keep only names that resolve to files.
-
-    Args:
-        source: Python source code.
-        module: The module's own dotted name (resolves relative imports).
-        is_package: Whether ``source`` is a package's ``__init__.py``.
-
-    Returns:
-        Candidate absolute module names.
-    """
-    names: set[str] = set()
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Import):
-            names.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            if node.level:
-                base = _package_of(module, is_package)
-                for _ in range(node.level - 1):
-                    base = base.rpartition(".")[0]
-                base = f"{base}.{node.module}" if node.module else base
-            else:
-                base = node.module or ""
-            names.add(base)
-            names.update(f"{base}.{alias.name}" for alias in node.names if alias.name != "*")
-        elif (
-            isinstance(node, ast.Call)
-            and _called_name(node.func) in {"import_module", "__import__"}
-            and node.args
-            and isinstance(node.args[0], ast.Constant)
-            and isinstance(node.args[0].value, str)
-            and not node.args[0].value.startswith(".")
-        ):
-            names.add(node.args[0].value)
-    names.discard("")
-    return names
-
-
-def _called_name(func: ast.expr) -> str | None:
-    if isinstance(func, ast.Name):
-        return func.id
-    if isinstance(func, ast.Attribute):
-        return func.attr
-    return None
 
 
 def module_file(module: str, package: str, source_dir: Path) -> Path | None:
@@ -103,8 +48,8 @@ def module_name(path: Path, source_dir: Path) -> str:
 def project_modules(roots: Iterable[str], package: str, source_dir: Path) -> dict[str, Path]:
     """Every module of ``package`` that importing ``roots`` may execute.
 
-    Follows imports recursively (see ``imported_modules``) and adds the ``__init__.py`` of
-    every enclosing package, since Python runs it on import.
+    Follows imports recursively through grimp's import graph of the package and adds the
+    ``__init__.py`` of every enclosing package, since Python runs it on import.
 
     Args:
         roots: Dotted module names to start from.
@@ -114,20 +59,25 @@ def project_modules(roots: Iterable[str], package: str, source_dir: Path) -> dic
     Returns:
         Module name → source file, for the roots too.
     """
+    import grimp
+
+    sys.path.insert(0, str(source_dir))  # grimp finds the package through the import system
+    try:
+        graph = grimp.build_graph(package, cache_dir=None)
+    finally:
+        sys.path.remove(str(source_dir))
     found: dict[str, Path] = {}
-    pending = list(roots)
+    pending = [root for root in roots if root in graph.modules]
     while pending:
         name = pending.pop()
-        if name in found:
-            continue
         path = module_file(name, package, source_dir)
-        if path is None:
+        if name in found or path is None:
             continue
         found[name] = path
+        # the modules it imports, and the packages around it (Python runs their __init__)
         parts = name.split(".")
+        pending.extend(graph.find_modules_directly_imported_by(name))
         pending.extend(".".join(parts[:end]) for end in range(1, len(parts)))
-        is_package = path.name == "__init__.py"
-        pending.extend(imported_modules(path.read_text(encoding="utf-8"), name, is_package))
     return found
 
 
