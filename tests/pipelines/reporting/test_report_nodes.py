@@ -24,8 +24,8 @@ def reports() -> dict[str, object]:
     """A little of everything, listed out of the page's order."""
     return {
         "timeseries_decomposition": figure("STL"),
-        "ames.metrics": {"test": {"rmse": 2.5}, "test_rows": 10},
         "credit.model_evaluation": figure("Evaluation"),
+        "ames.metrics": {"test": {"rmse": 2.5}, "test_rows": 10},
         "credit.missing_values_png": PNG,
         "credit.target_distribution": figure("Target"),
         "credit.leaderboard": pd.DataFrame(
@@ -42,6 +42,7 @@ def test_page_has_a_section_per_task_then_time_series_and_forecasts() -> None:
     page = build_html_report(**reports())
 
     sections = re.findall(r'<h2 id="([^"]+)">([^<]+)</h2>', page)
+    # tasks in the order their first report arrives (the pipeline passes them task by task)
     assert sections == [
         ("section-credit", "Task: credit"),
         ("section-ames", "Task: ames"),

@@ -35,7 +35,13 @@ from roadmap_pipelines.pipelines.reporting.nodes import (
     rank_target_associations,
     summarise_categories,
 )
-from roadmap_pipelines.pipelines.reporting.report_nodes import build_html_report
+from roadmap_pipelines.pipelines.reporting.report_nodes import (
+    FORECASTS,
+    SERIES,
+    TASK_GROUPS,
+    build_html_report,
+    report_keys,
+)
 from roadmap_pipelines.pipelines.reporting.segmentation_nodes import segmentation_reports
 from roadmap_pipelines.pipelines.reporting.timeseries_nodes import (
     decompose_series,
@@ -51,36 +57,10 @@ PROBLEM = "params:problems"
 MODELLING = "params:modelling_tabular"
 COLUMNS = "params:preprocessing.timeseries"
 
-# what the HTML page shows of each task, and of the time series (report_nodes.REPORTS)
-TASK_REPORTS = (
-    "target_distribution",
-    "feature_distributions",
-    "missing_values_png",
-    "correlation_heatmap",
-    "target_associations",
-    "feature_pairs",
-    "metrics",
-    "leaderboard",
-    "leaderboard_chart",
-    "search_history",
-    "model_evaluation",
-    "feature_importance_chart",
-    "silhouette_plot",
-    "cluster_embedding_plot",
-    "pca_scree_plot",
-    "dendrogram_plot",
-)
-TIMESERIES_REPORTS = (
-    "timeseries_overview",
-    "timeseries_decomposition",
-    "timeseries_autocorrelation",
-)
-FORECAST_REPORTS = (
-    "forecast_chart",
-    "forecast_horizon_chart",
-    "forecast_model_comparison",
-    "ts_leaderboard",
-)
+# what the HTML page shows of each task, and of the time series: one list, report_nodes.REPORTS
+TASK_REPORTS = report_keys(*TASK_GROUPS)
+TIMESERIES_REPORTS = report_keys(SERIES)
+FORECAST_REPORTS = report_keys(FORECASTS)
 
 
 def create_pipeline(**kwargs) -> Pipeline:
