@@ -70,7 +70,8 @@ def build_preprocessor(params: FeatureParams, problem: Problem, random_state: in
     """
     if problem not in PROBLEMS:
         raise ValueError(
-            f"parameters.yml: problems.<task> must be one of {list(PROBLEMS)}, got {problem!r}"
+            f"parameters_tasks.yml: tasks.<task>.problem must be one of {list(PROBLEMS)}, "
+            f"got {problem!r}"
         )
     transformers = [
         (f"numeric_{index}", _numeric(group), group.columns)

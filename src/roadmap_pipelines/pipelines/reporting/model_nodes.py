@@ -20,9 +20,9 @@ from roadmap_pipelines.metrics import (
     regression_metrics,
 )
 from roadmap_pipelines.params.modelling_tabular import TabularModelling
-from roadmap_pipelines.params.preprocessing import TabularParams
-from roadmap_pipelines.params.problems import ProblemParam, problem_kind
+from roadmap_pipelines.params.problems import problem_kind
 from roadmap_pipelines.params.reporting import ReportingParams
+from roadmap_pipelines.params.tasks import TaskParams
 from roadmap_pipelines.pipelines.reporting.figures import (
     BASELINE_GREY,
     DIGITS,
@@ -242,7 +242,7 @@ def _scored_pairs(
 def classification_curves(
     predictions: pd.DataFrame,
     test_metrics: dict[str, Any],
-    problem: ProblemParam,
+    problem: str,
     params: ReportingParams,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """ROC, precision-recall and calibration curves of the test predictions.
@@ -254,7 +254,7 @@ def classification_curves(
     Args:
         predictions: ``<task>.test_predictions`` (``actual``, ``predicted``, ``proba_<class>``).
         test_metrics: ``<task>.test_metrics``.
-        problem: The task's ``problems.<task>``.
+        problem: The task's ``tasks.<task>.problem``.
         params: ``reporting`` parameters (``calibration_bins``).
 
     Returns:
@@ -301,12 +301,12 @@ def _calibration(truth: np.ndarray, scores: np.ndarray, bins: int) -> pd.DataFra
     )
 
 
-def residual_points(predictions: pd.DataFrame, problem: ProblemParam) -> pd.DataFrame:
+def residual_points(predictions: pd.DataFrame, problem: str) -> pd.DataFrame:
     """Residual (actual − predicted) of every test row, by increasing prediction.
 
     Args:
         predictions: ``<task>.test_predictions``.
-        problem: The task's ``problems.<task>``.
+        problem: The task's ``tasks.<task>.problem``.
 
     Returns:
         ``predicted`` and ``residual`` rounded to 6 decimals; the header only for classifiers.
@@ -336,7 +336,7 @@ def plot_model_evaluation(
     pr: pd.DataFrame,
     calibration: pd.DataFrame,
     residuals: pd.DataFrame,
-    problem: ProblemParam,
+    problem: str,
     params: ReportingParams,
 ) -> Any:
     """Draw how the chosen model does on the test split.
@@ -352,7 +352,7 @@ def plot_model_evaluation(
         pr: Its precision-recall points.
         calibration: Its calibration bins.
         residuals: ``residual_points`` output.
-        problem: The task's ``problems.<task>``.
+        problem: The task's ``tasks.<task>.problem``.
         params: ``reporting`` parameters (``distribution_bins``).
 
     Returns:
@@ -707,8 +707,8 @@ def compute_feature_importance(
     model: Any,
     test: pd.DataFrame,
     modelling: TabularModelling,
-    tabular: TabularParams,
-    problem: ProblemParam,
+    tabular: TaskParams,
+    problem: str,
     params: ReportingParams,
     random_state: int,
 ) -> pd.DataFrame:
@@ -724,7 +724,7 @@ def compute_feature_importance(
         test: ``<task>.feature_test``.
         modelling: The task's modelling parameters (``rank_by``, ``positive_class``).
         tabular: The task's preprocessing parameters (for the target).
-        problem: The task's ``problems.<task>``.
+        problem: The task's ``tasks.<task>.problem``.
         params: ``reporting`` parameters.
         random_state: The project seed.
 

@@ -12,9 +12,10 @@ import numpy as np
 import pandas as pd
 
 from roadmap_pipelines.errors import InputDataError
-from roadmap_pipelines.params.preprocessing import TabularParams, TimeSeriesParams
-from roadmap_pipelines.params.problems import ProblemParam, problem_kind
+from roadmap_pipelines.params.preprocessing import TimeSeriesParams
+from roadmap_pipelines.params.problems import problem_kind
 from roadmap_pipelines.params.reporting import ReportingParams
+from roadmap_pipelines.params.tasks import TaskParams
 from roadmap_pipelines.pipelines.reporting.figures import (
     colour,
     grid,
@@ -220,7 +221,7 @@ def _cramers_v(first: pd.Series, second: pd.Series) -> float:
 
 
 def rank_target_associations(
-    train: pd.DataFrame, tabular: TabularParams, problem: ProblemParam
+    train: pd.DataFrame, tabular: TaskParams, problem: str
 ) -> pd.DataFrame:
     """Rank every feature by the strength of its relation to the target, on a 0-1 scale.
 
@@ -232,7 +233,7 @@ def rank_target_associations(
     Args:
         train: The cleaned train split.
         tabular: The task's preprocessing parameters (for the target).
-        problem: The task's ``problems.<task>``.
+        problem: The task's ``tasks.<task>.problem``.
 
     Returns:
         ``feature``, ``kind`` (numeric or categorical), ``measure`` and ``association``
@@ -312,7 +313,7 @@ def _numeric_counts(
 
 
 def plot_feature_distributions(
-    train: pd.DataFrame, tabular: TabularParams, problem: ProblemParam, params: ReportingParams
+    train: pd.DataFrame, tabular: TaskParams, problem: str, params: ReportingParams
 ) -> Any:
     """Draw the distribution of every feature of the train split, by class for classifiers.
 
@@ -324,7 +325,7 @@ def plot_feature_distributions(
     Args:
         train: The cleaned train split.
         tabular: The task's preprocessing parameters (for the target).
-        problem: The task's ``problems.<task>``.
+        problem: The task's ``tasks.<task>.problem``.
         params: ``reporting`` parameters.
 
     Returns:
@@ -368,14 +369,14 @@ def plot_feature_distributions(
 
 
 def plot_target_distribution(
-    train: pd.DataFrame, tabular: TabularParams, problem: ProblemParam, params: ReportingParams
+    train: pd.DataFrame, tabular: TaskParams, problem: str, params: ReportingParams
 ) -> Any:
     """Draw the target of the train split: class counts, or a histogram of a numeric target.
 
     Args:
         train: The cleaned train split.
         tabular: The task's preprocessing parameters (for the target).
-        problem: The task's ``problems.<task>``.
+        problem: The task's ``tasks.<task>.problem``.
         params: ``reporting`` parameters (``distribution_bins``).
 
     Returns:
@@ -434,8 +435,8 @@ def plot_target_distribution(
 def plot_feature_pairs(
     train: pd.DataFrame,
     associations: pd.DataFrame,
-    tabular: TabularParams,
-    problem: ProblemParam,
+    tabular: TaskParams,
+    problem: str,
     params: ReportingParams,
     random_state: int,
 ) -> Any:
@@ -445,7 +446,7 @@ def plot_feature_pairs(
         train: The cleaned train split.
         associations: ``rank_target_associations`` output.
         tabular: The task's preprocessing parameters (for the target).
-        problem: The task's ``problems.<task>``.
+        problem: The task's ``tasks.<task>.problem``.
         params: ``reporting`` parameters (``top_features``, ``scatter_max_rows``).
         random_state: The project seed (the row sample).
 

@@ -6,9 +6,10 @@ built: no timestamps, and every figure's ``<div>`` id is derived from its datase
 (plotly would otherwise draw a random one), so reruns give the same bytes.
 
 The node receives its inputs by catalog name. Names ``<task>.<report>`` form one section per
-task, in ``TABULAR_TASKS`` order; ``timeseries_*`` names form the time-series section and
-``forecast_*`` / ``ts_*`` names the forecasts section. ``REPORTS`` gives each report its
-heading, its order and how it is shown; a report it does not list comes last, titled by name.
+task, in the configured order (``parameters_tasks.yml``); ``timeseries_*`` names form the
+time-series section and ``forecast_*`` / ``ts_*`` names the forecasts section. ``REPORTS``
+gives each report its heading, its order and how it is shown; a report it does not list comes
+last, titled by name.
 """
 
 from __future__ import annotations
@@ -20,8 +21,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-
-from roadmap_pipelines.tabular_tasks import TABULAR_TASKS
 
 TITLE = "roadmap-pipelines report"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -193,11 +192,9 @@ def build_html_report(**reports: Any) -> str:
     for name in reports:
         section, key = _section_of(name)
         sections.setdefault(section, []).append((key, name))
-    section_order = [*TABULAR_TASKS, "timeseries", "forecasts"]
-    ordered = sorted(
-        sections,
-        key=lambda s: (section_order.index(s) if s in section_order else len(section_order), s),
-    )
+    # tasks in the order the node receives them (the configured order), then the series
+    last = ("timeseries", "forecasts")
+    ordered = [s for s in sections if s not in last] + [s for s in last if s in sections]
     contents, body = [], []
     first_figure = True
     for section in ordered:

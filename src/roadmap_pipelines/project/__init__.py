@@ -1,0 +1,1 @@
+"""Project tooling: the task registry, CLI implementations (nothing here is a pipeline)."""
