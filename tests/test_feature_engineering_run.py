@@ -18,13 +18,13 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from roadmap_pipelines.tabular_tasks import TABULAR_TASKS
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
 from project_runs import copy_project, output_digests, run_session
-from roadmap_pipelines.tabular_tasks import TABULAR_TASKS
 
 TARGETS = {"credit": "Status", "ames": "price"}
 FEATURE_FILE = "conf/base/parameters_feature_engineering.yml"

@@ -18,11 +18,11 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from roadmap_pipelines.tabular_tasks import TABULAR_TASKS
 from sklearn import metrics
 
 from project_runs import PROJECT_ROOT, catalog_datasets, output_digests, run_session
 from roadmap_pipelines.errors import InputDataError
-from roadmap_pipelines.tabular_tasks import TABULAR_TASKS
 
 TARGETS = {"credit": "Status", "ames": "price"}
 PARAMETERS = "conf/base/parameters_modelling_tabular.yml"

@@ -13,11 +13,11 @@ import pytest
 import yaml
 from kedro.framework.project import pipelines
 from kedro.framework.startup import bootstrap_project
+from roadmap_pipelines.tabular_tasks import TABULAR_TASKS
 
 from project_runs import PROJECT_ROOT, reporting_datasets
 from roadmap_pipelines.dvc_stages import expected_files, load_project
 from roadmap_pipelines.metrics import CLASSIFICATION_METRICS, REGRESSION_METRICS
-from roadmap_pipelines.tabular_tasks import TABULAR_TASKS
 
 PROBLEMS = yaml.safe_load((PROJECT_ROOT / "conf/base/parameters.yml").read_text())["problems"]
 MODELLING = yaml.safe_load(

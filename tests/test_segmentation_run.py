@@ -15,12 +15,12 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from roadmap_pipelines.tabular_tasks import TABULAR_TASKS
 from sklearn.metrics import silhouette_score
 
 from project_runs import output_digests, run_session
 from roadmap_pipelines.errors import InputDataError
 from roadmap_pipelines.pipelines.segmentation.nodes import sample_rows, unsupervised_preprocessor
-from roadmap_pipelines.tabular_tasks import TABULAR_TASKS
 
 TARGETS = {"credit": "Status", "ames": "price"}
 SEGMENTATION_FILE = "conf/base/parameters_segmentation.yml"

@@ -21,11 +21,12 @@ def figure(title: str) -> go.Figure:
 
 
 def reports() -> dict[str, object]:
-    """A little of everything, listed out of the page's order."""
+    """A little of everything, listed out of the page's order (tasks come in the order the node
+    receives them, which the pipeline takes from the configured task list)."""
     return {
         "timeseries_decomposition": figure("STL"),
-        "ames.metrics": {"test": {"rmse": 2.5}, "test_rows": 10},
         "credit.model_evaluation": figure("Evaluation"),
+        "ames.metrics": {"test": {"rmse": 2.5}, "test_rows": 10},
         "credit.missing_values_png": PNG,
         "credit.target_distribution": figure("Target"),
         "credit.leaderboard": pd.DataFrame(
