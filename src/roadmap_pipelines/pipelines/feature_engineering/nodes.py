@@ -130,6 +130,9 @@ def specify_preprocessor(
                     f"'{tabular.dataset}' are not in the declared order {order}; they would "
                     "all be encoded as unknown (-1)"
                 )
+    for index, group in enumerate(params.transform.text):
+        for column in group.columns:
+            _column(train, column, tabular, f"transform.text[{index}]")
     return build_preprocessor(params, problem_kind(problem), random_state)
 
 
