@@ -44,8 +44,9 @@ def tasks_block(name: str, profile: TableProfile, source: str) -> str:
     """``tasks.<name>``: the table, target, problem and column declarations."""
     identifiers = profile.names("identifier")
     lines = [
-        f"# {name}: {profile.problem} of {profile.target}, from {source} ({profile.rows} rows, "
-        f"{len(profile.columns)} columns). Written by `kedro task add`: check the declarations.",
+        f"# {name}: {profile.problem} of {profile.target}, from {source}",
+        f"# ({profile.rows} rows, {len(profile.columns)} columns). Written by `kedro task add`:",
+        "# check the declared types, ranges and levels.",
         f"{key(name)}:",
         f"  dataset: {key(name + '.tabular_raw')}",
         f"  target: {key(profile.target)}",

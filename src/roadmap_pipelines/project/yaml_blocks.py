@@ -48,8 +48,9 @@ def _end_of(lines: list[str], header: int, stop: int) -> int:
 
 
 def _section(lines: list[str], path: tuple[str, ...]) -> tuple[int, int] | None:
-    """(header line, end line) of the mapping at ``path``, or ``None`` if absent."""
-    start, stop, header = 0, len(lines), None
+    """(header line, end line) of the mapping at ``path`` (``()``: the file, header -1), or
+    ``None`` if absent."""
+    start, stop, header = 0, len(lines), -1
     for depth, key in enumerate(path):
         header = _key_line(lines, key, depth * INDENT, start, stop)
         if header is None:

@@ -99,17 +99,13 @@ def correlate_features(train: pd.DataFrame, params: ReportingParams) -> pd.DataF
         params: ``reporting`` parameters (``correlation_method``).
 
     Returns:
-        The square correlation matrix, indexed and labelled by column name.
-
-    Raises:
-        InputDataError: If the train split has fewer than two numeric columns.
+        The square correlation matrix, indexed and labelled by column name; empty (no rows,
+        no columns) when the train split has fewer than two numeric columns, which
+        ``plot_correlations`` then explains instead of drawing.
     """
     numeric = _numeric_columns(train)
     if len(numeric) < 2:
-        raise InputDataError(
-            f"The train split has {len(numeric)} numeric column(s) ({numeric}); "
-            "a correlation matrix needs at least two."
-        )
+        return pd.DataFrame(index=pd.Index([], name="column", dtype=object))
     matrix = train[numeric].astype("float64").corr(method=params.correlation_method)
     return matrix.round(6).rename_axis("column")
 
@@ -126,6 +122,13 @@ def plot_correlations(matrix: pd.DataFrame, params: ReportingParams) -> Any:
     """
     import plotly.graph_objects as go
 
+    title = f"{params.correlation_method.title()} correlation (train split)"
+    if matrix.shape[1] < 2:
+        return note(
+            title,
+            "not applicable: a correlation matrix needs at least two numeric columns, "
+            "and the train split has fewer",
+        )
     figure = go.Figure(
         go.Heatmap(
             z=matrix.to_numpy(),
