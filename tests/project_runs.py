@@ -85,8 +85,11 @@ def catalog_datasets(project: Path) -> dict[str, Any]:
     from kedro.framework.startup import bootstrap_project
     from kedro.io import DataCatalog
 
+    from roadmap_pipelines.project.tasks import use_config_loader
+
     bootstrap_project(project)
     loader = OmegaConfigLoader(str(project / "conf"), base_env="base", default_run_env="local")
+    use_config_loader(loader)  # build the pipelines for this project's tasks
     catalog = DataCatalog.from_config(
         {
             name: {**entry, "filepath": str(project / entry["filepath"])}

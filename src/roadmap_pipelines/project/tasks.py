@@ -82,7 +82,10 @@ def _fallback_loader() -> Any:
 
 def configured_parameters() -> dict[str, Any]:
     """The parameters of the environment being run (see the module docstring)."""
-    loader = _config_loader if _config_loader is not None else _fallback_loader()
+    loader = _config_loader
+    # a session's project may be gone since (a test's temporary copy): read the current one
+    if loader is None or not Path(str(getattr(loader, "conf_source", ""))).is_dir():
+        loader = _fallback_loader()
     return dict(loader["parameters"])
 
 
