@@ -86,11 +86,18 @@ def test_plot_data_suits_the_task_problem(default_run: Path, task: str) -> None:
     )
     assert len(tables["leaderboard_scores"]) == len(MODELLING[task]["candidates"])
     if PROBLEMS[task] == "classification":
-        roc = tables["roc_points"]
-        assert roc.iloc[0].tolist() == [0.0, 0.0] and roc.iloc[-1].tolist() == [1.0, 1.0]
-        assert roc["fpr"].is_monotonic_increasing and roc["tpr"].is_monotonic_increasing
-        assert tables["pr_points"]["recall"].is_monotonic_increasing
-        assert tables["calibration_points"]["rows"].sum() == len(predictions)
+        classes = predictions["actual"].astype(str).nunique()
+        # one curve per class (the positive class of a binary task), plus a macro average
+        assert tables["roc_points"]["class"].nunique() == (1 if classes == 2 else classes + 1)
+        for _, roc in tables["roc_points"].groupby("class"):
+            assert roc[["fpr", "tpr"]].iloc[0].tolist() == [0.0, 0.0]
+            assert roc[["fpr", "tpr"]].iloc[-1].tolist() == [1.0, 1.0]
+            assert roc["fpr"].is_monotonic_increasing and roc["tpr"].is_monotonic_increasing
+        for _, pr in tables["pr_points"].groupby("class"):
+            assert pr["recall"].is_monotonic_increasing
+        for label, calibration in tables["calibration_points"].groupby("class"):
+            scored = classes if label == "macro average" else 1  # the macro pools every class
+            assert calibration["rows"].sum() == scored * len(predictions), label
         assert tables["residual_points"].empty
     else:
         residuals = tables["residual_points"]
