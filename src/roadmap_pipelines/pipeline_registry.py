@@ -4,7 +4,7 @@
 from kedro.framework.project import find_pipelines
 from kedro.pipeline import Pipeline
 
-from roadmap_pipelines.project.tasks import configured_tasks, tasks_in_use
+from roadmap_pipelines.project.tasks import building_tasks, configured_tasks, tasks_in_use
 
 
 def register_pipelines() -> dict[str, Pipeline]:
@@ -17,7 +17,8 @@ def register_pipelines() -> dict[str, Pipeline]:
         TaskConfigError: The task list and the per-task parameter blocks disagree (checked
             here, before any node runs).
     """
-    with tasks_in_use(configured_tasks()):
+    # tasks already given (tasks_in_use) are built as they are; else read and checked
+    with tasks_in_use(building_tasks() or configured_tasks()):
         pipelines = find_pipelines(raise_errors=True)
     pipelines["__default__"] = sum(pipelines.values())
     return pipelines

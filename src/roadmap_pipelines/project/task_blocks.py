@@ -18,13 +18,17 @@ DUPLICATE_SHARE = 0.05
 
 
 def flow(value: Any) -> str:
-    """``value`` as one line of flow-style YAML (``{dtype: int, min: 0}``, ``[a, b]``)."""
+    """``value`` as one line of flow-style YAML (``{dtype: int, min: 0}``, ``[a, b]``, ``no``
+    quoted as ``'no'``)."""
+    if not isinstance(value, dict | list | tuple):
+        # a scalar document would end with a `...` marker: dump it inside a list instead
+        return flow([value])[1:-1]
     return yaml.safe_dump(value, default_flow_style=True, width=10_000, sort_keys=False).strip()
 
 
 def key(name: str) -> str:
     """``name`` as a YAML mapping key, quoted only when it must be."""
-    return flow([name])[1:-1]
+    return flow(name)
 
 
 def _indented(lines: list[str], indent: int) -> str:

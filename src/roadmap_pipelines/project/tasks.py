@@ -53,7 +53,9 @@ def use_config_loader(config_loader: Any) -> None:
 
 @contextmanager
 def tasks_in_use(tasks: tuple[str, ...]) -> Iterator[None]:
-    """Make ``for_each_task`` use ``tasks`` inside the block (``register_pipelines``)."""
+    """Make ``for_each_task`` (and ``register_pipelines``) use ``tasks`` inside the block,
+    without reading or checking the configuration: ``register_pipelines`` itself, and tools
+    that only need the dataset names of a project whose parameters may be broken."""
     global _tasks_in_use  # noqa: PLW0603
     previous, _tasks_in_use = _tasks_in_use, tasks
     try:
@@ -163,6 +165,11 @@ def check_task_blocks(parameters: Mapping[str, Any]) -> None:
             )
     if problems:
         raise TaskConfigError("\n".join(problems))
+
+
+def building_tasks() -> tuple[str, ...] | None:
+    """The tasks set by ``tasks_in_use``, if any."""
+    return _tasks_in_use
 
 
 def current_tasks() -> tuple[str, ...]:
