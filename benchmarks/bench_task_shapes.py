@@ -116,11 +116,16 @@ def _lightgbm_baseline(project: Path, task: str, target: str, problem: str) -> d
         for column in out.columns:
             if pd.api.types.is_datetime64_any_dtype(out[column]):
                 out[column] = out[column].astype("int64") // 86_400_000_000_000
-            elif out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
-                out = out.drop(columns=[column])  # free text: LightGBM has no text features
+            elif not pd.api.types.is_numeric_dtype(out[column]):
+                if out[column].nunique() > 50:  # free text: LightGBM has no text features
+                    out = out.drop(columns=[column])
+                else:  # labels: LightGBM's own categorical splits
+                    out[column] = out[column].astype("category")
         return out
 
     x_train, x_test = features(train), features(test)
+    for column in x_train.select_dtypes("category"):
+        x_test[column] = pd.Categorical(x_test[column], x_train[column].cat.categories)
     if problem == "regression":
         model = lgb.LGBMRegressor(verbose=-1, random_state=0).fit(x_train, train[target])
         predicted = model.predict(x_test)
