@@ -105,7 +105,7 @@ def test_kedro_viz_build_writes_reporting_previews_only_when_asked(
         elif kind == "HTMLReportDataset":
             # the page's sections and reports, not its megabytes of plotly.js
             assert node["preview"].startswith("**roadmap-pipelines report**"), name
-            assert "- **Task: credit**" in node["preview"], name
+            assert f"- **Task: {CONFIGURED_TASKS[0]}**" in node["preview"], name
 
     if include_previews:
         # a table longer than the preview really is cut at 20 rows

@@ -178,8 +178,8 @@ def test_bad_values_name_the_file_the_key_and_the_allowed_values(
             {"numeric": [{"columns": ["a"]}, {"columns": ["a"], "scaler": "none"}]},
             "columns listed in more than one group: ['a']",
         ),
-        ({}, "declare at least one numeric or categorical group"),
-        ({"numeric": [], "categorical": []}, "declare at least one numeric or categorical group"),
+        ({}, "declare at least one numeric, categorical or text group"),
+        ({"numeric": [], "categorical": []}, "declare at least one numeric, categorical or text group"),
     ],
 )
 def test_groups_must_be_disjoint_and_present(transform: dict, message: str) -> None:
