@@ -19,6 +19,7 @@ from roadmap_pipelines.params.feature_engineering import (
 )
 from task_config import CONFIGURED_TASKS, requires_tasks, task_declarations
 
+NO_GROUP = "declare at least one numeric, categorical or text group"
 CONF = Path(__file__).resolve().parents[2] / "conf" / "base"
 FILE = "parameters_feature_engineering.yml"
 
@@ -178,8 +179,8 @@ def test_bad_values_name_the_file_the_key_and_the_allowed_values(
             {"numeric": [{"columns": ["a"]}, {"columns": ["a"], "scaler": "none"}]},
             "columns listed in more than one group: ['a']",
         ),
-        ({}, "declare at least one numeric, categorical or text group"),
-        ({"numeric": [], "categorical": []}, "declare at least one numeric, categorical or text group"),
+        ({}, NO_GROUP),
+        ({"numeric": [], "categorical": []}, NO_GROUP),
     ],
 )
 def test_groups_must_be_disjoint_and_present(transform: dict, message: str) -> None:
