@@ -20,9 +20,9 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed
 	$(VENV)/bin/pytest
 
-# Unit and pipeline tests only: no Kedro session on a project copy, no browser (about 1 min).
+# Unit and pipeline tests only: no Kedro session on a project copy, no browser, nothing slow.
 test-fast: $(VENV)/.installed
-	$(VENV)/bin/pytest -m "not e2e and not browser"
+	$(VENV)/bin/pytest -m "not e2e and not browser and not slow"
 
 install: $(VENV)/.installed
 
@@ -38,6 +38,7 @@ bench: $(VENV)/.installed
 	$(VENV)/bin/python benchmarks/bench_preprocessing.py
 	$(VENV)/bin/python benchmarks/bench_modelling.py
 	$(VENV)/bin/python benchmarks/bench_timeseries.py
+	$(VENV)/bin/python benchmarks/bench_task_shapes.py
 
 # DVC stages call `kedro`: the environment's tools go first on PATH.
 repro: $(VENV)/.installed

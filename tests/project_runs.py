@@ -80,10 +80,13 @@ def output_digests(project: Path) -> dict[str, str]:
 def catalog_datasets(project: Path) -> dict[str, Any]:
     """Every dataset the registered pipelines name, from the project's catalog (factories
     resolved), by name. Reads the catalog only, so broken parameters do not stop it."""
+    import yaml
     from kedro.config import OmegaConfigLoader
     from kedro.framework.project import pipelines
     from kedro.framework.startup import bootstrap_project
     from kedro.io import DataCatalog
+
+    from roadmap_pipelines.project.tasks import tasks_in_use
 
     bootstrap_project(project)
     loader = OmegaConfigLoader(str(project / "conf"), base_env="base", default_run_env="local")
@@ -95,7 +98,11 @@ def catalog_datasets(project: Path) -> dict[str, Any]:
             for name, entry in loader["catalog"].items()
         }
     )
-    names = set().union(*(pipeline.datasets() for pipeline in pipelines.values()))
+    # this project's task names, without checking its (possibly broken) parameters
+    tasks = yaml.safe_load((project / "conf/base/parameters_tasks.yml").read_text())["tasks"]
+    with tasks_in_use(tuple(tasks or ())):
+        registered = list(pipelines.values())
+    names = set().union(*(pipeline.datasets() for pipeline in registered))
     return {
         name: catalog.get(name)
         for name in sorted(names)

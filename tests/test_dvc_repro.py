@@ -32,6 +32,10 @@ from dvc_repos import (
     stages_skipped,
 )
 from project_runs import PROJECT_ROOT
+from task_config import requires_tasks
+
+# example-data tests: edits the shipped tasks' parameters
+pytestmark = requires_tasks("credit", "ames")
 
 STAGES = yaml.safe_load((PROJECT_ROOT / "dvc.yaml").read_text())["stages"]
 UP_TO_DATE = "Data and pipelines are up to date."

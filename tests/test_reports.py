@@ -17,9 +17,12 @@ from kedro.framework.startup import bootstrap_project
 from project_runs import PROJECT_ROOT, reporting_datasets
 from roadmap_pipelines.ml.tabular.metrics import CLASSIFICATION_METRICS, REGRESSION_METRICS
 from roadmap_pipelines.project.dvc_stages import expected_files, load_project
-from roadmap_pipelines.tabular_tasks import TABULAR_TASKS
+from task_config import CONFIGURED_TASKS, task_declarations
 
-PROBLEMS = yaml.safe_load((PROJECT_ROOT / "conf/base/parameters.yml").read_text())["problems"]
+# what every run writes holds for whatever tasks are configured
+pytestmark = pytest.mark.contract
+TABULAR_TASKS = CONFIGURED_TASKS
+PROBLEMS = {task: spec.problem for task, spec in task_declarations().items()}
 MODELLING = yaml.safe_load(
     (PROJECT_ROOT / "conf/base/parameters_modelling_tabular.yml").read_text()
 )["modelling_tabular"]
@@ -83,11 +86,18 @@ def test_plot_data_suits_the_task_problem(default_run: Path, task: str) -> None:
     )
     assert len(tables["leaderboard_scores"]) == len(MODELLING[task]["candidates"])
     if PROBLEMS[task] == "classification":
-        roc = tables["roc_points"]
-        assert roc.iloc[0].tolist() == [0.0, 0.0] and roc.iloc[-1].tolist() == [1.0, 1.0]
-        assert roc["fpr"].is_monotonic_increasing and roc["tpr"].is_monotonic_increasing
-        assert tables["pr_points"]["recall"].is_monotonic_increasing
-        assert tables["calibration_points"]["rows"].sum() == len(predictions)
+        classes = predictions["actual"].astype(str).nunique()
+        # one curve per class (the positive class of a binary task), plus a macro average
+        assert tables["roc_points"]["class"].nunique() == (1 if classes == 2 else classes + 1)
+        for _, roc in tables["roc_points"].groupby("class"):
+            assert roc[["fpr", "tpr"]].iloc[0].tolist() == [0.0, 0.0]
+            assert roc[["fpr", "tpr"]].iloc[-1].tolist() == [1.0, 1.0]
+            assert roc["fpr"].is_monotonic_increasing and roc["tpr"].is_monotonic_increasing
+        for _, pr in tables["pr_points"].groupby("class"):
+            assert pr["recall"].is_monotonic_increasing
+        for label, calibration in tables["calibration_points"].groupby("class"):
+            scored = classes if label == "macro average" else 1  # the macro pools every class
+            assert calibration["rows"].sum() == scored * len(predictions), label
         assert tables["residual_points"].empty
     else:
         residuals = tables["residual_points"]
@@ -142,5 +152,5 @@ def test_html_report_gathers_every_section_offline(default_run: Path) -> None:
     assert len(re.findall(r"plotly\.js v\d", page)) == 1
     assert not re.search(r"<script[^>]*\ssrc=", page)
     assert page.count('src="data:image/png;base64,') == len(TABULAR_TASKS)
-    png = (default_run / "data/08_reporting/credit/missing_values.png").read_bytes()
+    png = (default_run / f"data/08_reporting/{TABULAR_TASKS[0]}/missing_values.png").read_bytes()
     assert base64.b64encode(png).decode() in page

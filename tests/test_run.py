@@ -21,6 +21,10 @@ from project_runs import (
     output_digests,
     run_session,
 )
+from task_config import requires_tasks
+
+# example-data tests: exact counts of the shipped tables
+pytestmark = requires_tasks("credit", "ames")
 
 RAW_CREDIT_ROWS = 4454
 EXACT_DUPLICATES_IN_CREDIT = 2

@@ -12,6 +12,10 @@ import pandas as pd
 import pytest
 
 from project_runs import run_session
+from task_config import requires_tasks
+
+# example-data tests: the SQL and HTTP sources serve the shipped credit table
+pytestmark = requires_tasks("credit")
 
 
 def _model_input(project: Path) -> tuple[pd.DataFrame, pd.DataFrame]:

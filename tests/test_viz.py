@@ -17,7 +17,7 @@ from kedro.framework.project import pipelines
 from kedro.framework.startup import bootstrap_project
 
 from project_runs import PROJECT_ROOT, reporting_datasets
-from roadmap_pipelines.tabular_tasks import TABULAR_TASKS
+from task_config import CONFIGURED_TASKS
 
 # what Kedro-Viz calls the preview of each dataset type of the reporting layer
 PREVIEW_TYPES = {
@@ -58,7 +58,7 @@ def test_kedro_viz_build_shows_every_pipeline_node_and_layer(project: Path) -> N
     }
     assert shown == {node.name for node in pipelines["__default__"].nodes}
     namespaces = {node["name"] for node in main["nodes"] if node["type"] == "modularPipeline"}
-    assert namespaces == set(TABULAR_TASKS)
+    assert namespaces == set(CONFIGURED_TASKS)
     # Viz orders layers by the data flow; the numbered folders follow the same order (reports
     # are drawn from several layers, so their place varies)
     order = ["raw", "intermediate", "primary", "feature", "models", "model_output"]
@@ -67,10 +67,7 @@ def test_kedro_viz_build_shows_every_pipeline_node_and_layer(project: Path) -> N
         main["layers"]
     )
     parameters = {node["name"] for node in main["nodes"] if node["type"] == "parameters"}
-    assert {
-        "params:preprocessing.tabular.credit",
-        "params:preprocessing.tabular.ames",
-    } <= parameters
+    assert {f"params:tasks.{task}" for task in CONFIGURED_TASKS} <= parameters
 
 
 @pytest.mark.parametrize("include_previews", [True, False], ids=["with-previews", "no-previews"])
@@ -108,7 +105,7 @@ def test_kedro_viz_build_writes_reporting_previews_only_when_asked(
         elif kind == "HTMLReportDataset":
             # the page's sections and reports, not its megabytes of plotly.js
             assert node["preview"].startswith("**roadmap-pipelines report**"), name
-            assert "- **Task: credit**" in node["preview"], name
+            assert f"- **Task: {CONFIGURED_TASKS[0]}**" in node["preview"], name
 
     if include_previews:
         # a table longer than the preview really is cut at 20 rows

@@ -32,7 +32,11 @@ import pytest
 from kedro.framework.project import pipelines
 
 from project_runs import reporting_datasets
-from roadmap_pipelines.tabular_tasks import TABULAR_TASKS
+from task_config import CONFIGURED_TASKS as TABULAR_TASKS
+from task_config import requires_tasks
+
+# example-data tests: clicks through the shipped tasks' datasets
+pytestmark = requires_tasks("credit", "ames")
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Without the background-networking flags Chromium keeps calling Google's hosts, which this

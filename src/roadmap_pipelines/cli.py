@@ -1,4 +1,4 @@
-"""Project commands: ``kedro dvc sync`` and ``kedro dvc check``.
+"""Project commands: ``kedro dvc sync|check`` and ``kedro task add|remove``.
 
 Kedro's CLI imports ``<package>.cli`` from the project it runs in and adds the commands of its
 ``cli`` group to its own (``kedro.framework.cli.cli.KedroCLI.project_groups``); no entry point
@@ -68,3 +68,57 @@ def check(metadata: ProjectMetadata) -> None:
         click.echo("stale: run `kedro dvc sync` and commit the result.", err=True)
         sys.exit(1)
     click.echo("dvc.yaml and .gitignore are up to date.")
+
+
+@cli.group()
+def task() -> None:
+    """Add a table as a tabular task, or remove one (docs/forking.md)."""
+
+
+def _report(lines: list[str]) -> None:
+    for line in lines:
+        click.echo(line)
+
+
+@task.command()
+@click.argument("name")
+@click.option("--data", "data", required=True, type=click.Path(path_type=Path), help="The table")
+@click.option("--target", required=True, help="The column to predict")
+@click.option(
+    "--problem",
+    type=click.Choice(["classification", "regression"]),
+    default=None,
+    help="Default: inferred from the target",
+)
+@click.option("--overwrite", is_flag=True, help="Replace the blocks of an existing task")
+@click.pass_obj
+def add(
+    metadata: ProjectMetadata,
+    name: str,
+    data: Path,
+    target: str,
+    problem: str | None,
+    overwrite: bool,
+) -> None:
+    """Make the table DATA a task NAME: catalog entry, parameter blocks, dvc.yaml."""
+    from roadmap_pipelines.project.task_command import add_task
+    from roadmap_pipelines.project.task_inference import TaskInputError
+
+    try:
+        _report(add_task(metadata.project_path, name, data, target, problem, overwrite))
+    except (TaskInputError, ValueError) as error:
+        raise click.ClickException(str(error)) from error
+
+
+@task.command()
+@click.argument("name")
+@click.pass_obj
+def remove(metadata: ProjectMetadata, name: str) -> None:
+    """Remove task NAME's catalog entry and parameter blocks, and regenerate dvc.yaml."""
+    from roadmap_pipelines.project.task_command import remove_task
+    from roadmap_pipelines.project.task_inference import TaskInputError
+
+    try:
+        _report(remove_task(metadata.project_path, name))
+    except (TaskInputError, ValueError) as error:
+        raise click.ClickException(str(error)) from error

@@ -1,7 +1,10 @@
-"""Project pipelines."""
+"""Project pipelines, built for the tasks the configuration of the running environment declares
+(``conf/<env>/parameters_tasks.yml``; see ``roadmap_pipelines.project.tasks``)."""
 
 from kedro.framework.project import find_pipelines
 from kedro.pipeline import Pipeline
+
+from roadmap_pipelines.project.tasks import building_tasks, configured_tasks, tasks_in_use
 
 
 def register_pipelines() -> dict[str, Pipeline]:
@@ -9,7 +12,13 @@ def register_pipelines() -> dict[str, Pipeline]:
 
     Returns:
         A mapping from pipeline names to ``Pipeline`` objects.
+
+    Raises:
+        TaskConfigError: The task list and the per-task parameter blocks disagree (checked
+            here, before any node runs).
     """
-    pipelines = find_pipelines(raise_errors=True)
+    # tasks already given (tasks_in_use) are built as they are; else read and checked
+    with tasks_in_use(building_tasks() or configured_tasks()):
+        pipelines = find_pipelines(raise_errors=True)
     pipelines["__default__"] = sum(pipelines.values())
     return pipelines

@@ -2,9 +2,14 @@
 
 from kedro.config import OmegaConfigLoader
 
-from roadmap_pipelines.project.hooks import NodeTimingHooks, RunRollbackHooks, ThreadLimitHooks
+from roadmap_pipelines.project.hooks import (
+    NodeTimingHooks,
+    RunRollbackHooks,
+    TaskConfigHooks,
+    ThreadLimitHooks,
+)
 
-HOOKS = (NodeTimingHooks(), RunRollbackHooks(), ThreadLimitHooks())
+HOOKS = (TaskConfigHooks(), NodeTimingHooks(), RunRollbackHooks(), ThreadLimitHooks())
 
 CONFIG_LOADER_CLASS = OmegaConfigLoader
 CONFIG_LOADER_ARGS = {

@@ -17,9 +17,9 @@ from roadmap_pipelines.params.feature_engineering import (
     FeatureParams,
     Transform,
 )
-from roadmap_pipelines.params.preprocessing import PreprocessingParams
-from roadmap_pipelines.tabular_tasks import TABULAR_TASKS
+from task_config import CONFIGURED_TASKS, requires_tasks, task_declarations
 
+NO_GROUP = "declare at least one numeric, categorical or text group"
 CONF = Path(__file__).resolve().parents[2] / "conf" / "base"
 FILE = "parameters_feature_engineering.yml"
 
@@ -29,16 +29,14 @@ def shipped() -> dict[str, Any]:
     return yaml.safe_load((CONF / FILE).read_text())["feature_engineering"]
 
 
+@pytest.mark.contract
 def test_shipped_parameter_file_is_valid_for_every_task(shipped: dict[str, Any]) -> None:
-    problems = yaml.safe_load((CONF / "parameters.yml").read_text())["problems"]
-    preprocessing = PreprocessingParams.model_validate(
-        yaml.safe_load((CONF / "parameters_preprocessing.yml").read_text())["preprocessing"]
-    )
+    declarations = task_declarations()
 
-    assert set(shipped) == set(TABULAR_TASKS) == set(problems)
-    for task in TABULAR_TASKS:
+    assert set(shipped) == set(CONFIGURED_TASKS)
+    for task in CONFIGURED_TASKS:
         params = FeatureParams.model_validate(shipped[task])
-        target = preprocessing.tabular[task].target
+        target = declarations[task].target
         # no group, formula or interaction reads the target (that would leak it)
         assert target not in params.transform.columns
         created = params.creation
@@ -48,6 +46,7 @@ def test_shipped_parameter_file_is_valid_for_every_task(shipped: dict[str, Any])
         assert set(names) <= set(params.transform.columns), task
 
 
+@requires_tasks("credit", "ames")
 def test_the_shipped_choices(shipped: dict[str, Any]) -> None:
     credit = FeatureParams.model_validate(shipped["credit"])
     ames = FeatureParams.model_validate(shipped["ames"])
@@ -150,6 +149,7 @@ BAD = {
 }
 
 
+@requires_tasks("credit")
 @pytest.mark.parametrize("case", sorted(BAD))
 def test_bad_values_name_the_file_the_key_and_the_allowed_values(
     shipped: dict[str, Any], case: str
@@ -179,8 +179,8 @@ def test_bad_values_name_the_file_the_key_and_the_allowed_values(
             {"numeric": [{"columns": ["a"]}, {"columns": ["a"], "scaler": "none"}]},
             "columns listed in more than one group: ['a']",
         ),
-        ({}, "declare at least one numeric or categorical group"),
-        ({"numeric": [], "categorical": []}, "declare at least one numeric or categorical group"),
+        ({}, NO_GROUP),
+        ({"numeric": [], "categorical": []}, NO_GROUP),
     ],
 )
 def test_groups_must_be_disjoint_and_present(transform: dict, message: str) -> None:

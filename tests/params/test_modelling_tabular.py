@@ -20,7 +20,7 @@ from roadmap_pipelines.params.modelling_tabular import (
     Search,
     TabularModelling,
 )
-from roadmap_pipelines.tabular_tasks import TABULAR_TASKS
+from task_config import CONFIGURED_TASKS, task_declarations
 
 CONF = Path(__file__).resolve().parents[2] / "conf" / "base"
 FILE = "parameters_modelling_tabular.yml"
@@ -58,10 +58,11 @@ def shipped() -> dict[str, Any]:
     return yaml.safe_load((CONF / FILE).read_text())["modelling_tabular"]
 
 
+@pytest.mark.contract
 def test_shipped_file_is_valid_and_every_candidate_builds_for_its_problem(shipped) -> None:
-    problems = yaml.safe_load((CONF / "parameters.yml").read_text())["problems"]
-    assert set(shipped) == set(TABULAR_TASKS)
-    for task in TABULAR_TASKS:
+    problems = {task: spec.problem for task, spec in task_declarations().items()}
+    assert set(shipped) == set(CONFIGURED_TASKS)
+    for task in CONFIGURED_TASKS:
         params = TabularModelling.model_validate(shipped[task])
         allowed = (
             CLASSIFICATION_METRICS if problems[task] == "classification" else (REGRESSION_METRICS)

@@ -18,16 +18,20 @@ from roadmap_pipelines.params.preprocessing import (
     TabularParams,
     TimeSeriesParams,
 )
-from roadmap_pipelines.tabular_tasks import TABULAR_TASKS
+from roadmap_pipelines.params.tasks import TaskParams
+from task_config import CONFIGURED_TASKS, task_declarations
 
 CONF = Path(__file__).resolve().parents[2] / "conf"
 
 
+@pytest.mark.contract
 def test_shipped_parameter_file_is_valid_for_every_task() -> None:
     raw = yaml.safe_load((CONF / "base" / "parameters_preprocessing.yml").read_text())
     params = PreprocessingParams.model_validate(raw["preprocessing"])
-    assert set(params.tabular) == set(TABULAR_TASKS)
-    for task, tabular in params.tabular.items():
+    assert set(params.tabular) == set(CONFIGURED_TASKS)
+    for task, declaration in task_declarations().items():
+        assert isinstance(declaration, TaskParams)
+        tabular = TabularParams.combine(declaration, params.tabular[task])
         assert tabular.target in tabular.columns
         assert tabular.dataset == f"{task}.tabular_raw"
 
@@ -119,7 +123,9 @@ def test_outlier_rules_need_numeric_columns() -> None:
 
 
 def test_errors_name_the_parameters_file() -> None:
-    with pytest.raises(ValidationError, match="parameters_preprocessing.yml: preprocessing"):
+    with pytest.raises(
+        ValidationError, match="parameters_preprocessing.yml preprocessing.tabular.<task>"
+    ):
         TabularParams.model_validate(_tabular(extra_key=1))
 
 

@@ -11,7 +11,7 @@ import yaml
 from pydantic import ValidationError
 
 from roadmap_pipelines.params.segmentation import PCASpec, SegmentationParams
-from roadmap_pipelines.tabular_tasks import TABULAR_TASKS
+from task_config import CONFIGURED_TASKS, requires_tasks
 
 CONF = Path(__file__).resolve().parents[2] / "conf" / "base"
 FILE = "parameters_segmentation.yml"
@@ -23,9 +23,16 @@ def shipped() -> dict[str, Any]:
     return yaml.safe_load((CONF / FILE).read_text())["segmentation"]
 
 
+@pytest.mark.contract
 def test_shipped_parameter_file_is_valid_for_every_task(shipped: dict[str, Any]) -> None:
-    assert set(shipped) == set(TABULAR_TASKS)
-    for task in TABULAR_TASKS:
+    assert set(shipped) == set(CONFIGURED_TASKS)
+    for task in CONFIGURED_TASKS:
+        SegmentationParams.model_validate(shipped[task])
+
+
+@requires_tasks("credit", "ames")
+def test_the_shipped_choices(shipped: dict[str, Any]) -> None:
+    for task in ("credit", "ames"):
         params = SegmentationParams.model_validate(shipped[task])
         assert params.supervised_steps == "drop"
         assert [c.estimator for c in params.candidates.values()] == ["kmeans", "agglomerative"]

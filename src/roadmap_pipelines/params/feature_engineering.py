@@ -99,6 +99,28 @@ class CategoricalGroup(StrictModel):
         return self
 
 
+class TextGroup(StrictModel):
+    """Free-text columns turned into TF-IDF term weights (scikit-learn ``TfidfVectorizer``,
+    one vocabulary per column, learnt from training rows only)."""
+
+    model_config = ConfigDict(title=f"{_FILE}: {_TASK}.transform.text[]")
+
+    columns: list[str] = Field(min_length=1)
+    max_features: PositiveInt = Field(default=200, description="terms kept per column")
+    ngram_range: tuple[PositiveInt, PositiveInt] = Field(
+        default=(1, 1), description="[shortest, longest] word n-grams"
+    )
+    min_df: PositiveInt = Field(default=1, description="rows a term must appear in")
+    lowercase: bool = True
+    stop_words: Literal["english"] | None = None
+
+    @model_validator(mode="after")
+    def _ngrams_ordered(self) -> TextGroup:
+        if self.ngram_range[0] > self.ngram_range[1]:
+            raise ValueError(f"ngram_range {list(self.ngram_range)}: shortest exceeds longest")
+        return self
+
+
 class Transform(StrictModel):
     """The stateful transforms: fitted on training rows only, inside every CV fold."""
 
@@ -106,24 +128,26 @@ class Transform(StrictModel):
 
     numeric: list[NumericGroup] = Field(default_factory=list)
     categorical: list[CategoricalGroup] = Field(default_factory=list)
+    text: list[TextGroup] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _each_column_in_one_group(self) -> Transform:
         seen: dict[str, int] = {}
-        for group in [*self.numeric, *self.categorical]:
+        for group in [*self.numeric, *self.categorical, *self.text]:
             for column in group.columns:
                 seen[column] = seen.get(column, 0) + 1
         repeated = sorted(column for column, count in seen.items() if count > 1)
         if repeated:
             raise ValueError(f"columns listed in more than one group: {repeated}")
         if not seen:
-            raise ValueError("declare at least one numeric or categorical group")
+            raise ValueError("declare at least one numeric, categorical or text group")
         return self
 
     @property
     def columns(self) -> list[str]:
         """Every column a group transforms, in declaration order."""
-        return [c for group in [*self.numeric, *self.categorical] for c in group.columns]
+        groups = [*self.numeric, *self.categorical, *self.text]
+        return [c for group in groups for c in group.columns]
 
 
 class TopK(StrictModel):

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import ConfigDict, Field, PositiveInt, field_validator, model_validator
 
 from roadmap_pipelines.params.base import StrictModel
+
+if TYPE_CHECKING:
+    from roadmap_pipelines.params.tasks import TaskParams
 
 _FILE = "parameters_preprocessing.yml"
 
@@ -16,7 +19,7 @@ DType = Literal["int", "float", "string", "category", "bool", "datetime"]
 class ColumnSpec(StrictModel):
     """What one input column must look like."""
 
-    model_config = ConfigDict(title=f"{_FILE}: a column of preprocessing.tabular.<task>.columns")
+    model_config = ConfigDict(title="parameters_tasks.yml: a column of tasks.<task>.columns")
 
     dtype: DType
     nullable: bool = True
@@ -100,6 +103,12 @@ class Cleaning(StrictModel):
     drop_columns_missing_over: float | None = Field(default=None, ge=0, le=1)
     impute: dict[str, ImputeRule] = Field(default_factory=dict)
     outliers: dict[str, OutlierRule] = Field(default_factory=dict)
+    max_dropped_share: float = Field(
+        default=0.5,
+        gt=0,
+        le=1,
+        description="a cleaning step dropping a larger share of rows stops the run; 1 allows all",
+    )
 
 
 class Split(StrictModel):
@@ -121,19 +130,41 @@ class Split(StrictModel):
         return self
 
 
-class TabularParams(StrictModel):
-    """``preprocessing.tabular``: validate, clean and split one table."""
+class TabularPreprocessing(StrictModel):
+    """``preprocessing.tabular.<task>``: how one task's table is normalised, cleaned and split
+    (what the table is, its target and columns, is declared in ``parameters_tasks.yml``)."""
 
     model_config = ConfigDict(title=f"{_FILE}: preprocessing.tabular.<task>")
+
+    normalise_strings: StringNormalisation = StringNormalisation()
+    cleaning: Cleaning = Cleaning()
+    split: Split
+
+
+class TabularParams(TabularPreprocessing):
+    """One task's declaration (``tasks.<task>``) joined with its preprocessing block: what the
+    preprocessing nodes read, checked for columns the cleaning rules name but the task lacks."""
+
+    model_config = ConfigDict(
+        title="parameters_tasks.yml tasks.<task> + parameters_preprocessing.yml "
+        "preprocessing.tabular.<task>"
+    )
 
     dataset: str = Field(description="catalog name of the input, used in error messages")
     target: str
     columns: dict[str, ColumnSpec] = Field(min_length=1)
     unique_key: list[str] = Field(default_factory=list)
     allow_extra_columns: bool = True
-    normalise_strings: StringNormalisation = StringNormalisation()
-    cleaning: Cleaning = Cleaning()
-    split: Split
+
+    @classmethod
+    def combine(cls, task: TaskParams, preprocessing: TabularPreprocessing) -> TabularParams:
+        """Join a task's declaration and its preprocessing block (validating the pair)."""
+        declared = task.model_dump(include={"dataset", "target", "columns", "unique_key"})
+        return cls(
+            **declared,
+            allow_extra_columns=task.allow_extra_columns,
+            **preprocessing.model_dump(),
+        )
 
     @model_validator(mode="after")
     def _columns_are_declared(self) -> TabularParams:
@@ -277,17 +308,7 @@ class PreprocessingParams(StrictModel):
 
     model_config = ConfigDict(title=f"{_FILE}: preprocessing")
 
-    tabular: dict[str, TabularParams] = Field(description="one block per tabular task")
+    tabular: dict[str, TabularPreprocessing] = Field(
+        description="one block per task of parameters_tasks.yml"
+    )
     timeseries: TimeSeriesParams
-
-    @field_validator("tabular")
-    @classmethod
-    def _one_block_per_task(cls, tabular: dict[str, TabularParams]) -> dict[str, TabularParams]:
-        from roadmap_pipelines.tabular_tasks import TABULAR_TASKS
-
-        if set(tabular) != set(TABULAR_TASKS):
-            raise ValueError(
-                f"needs one block per tabular task {list(TABULAR_TASKS)} "
-                f"(roadmap_pipelines/tabular_tasks.py), got {sorted(tabular)}"
-            )
-        return tabular

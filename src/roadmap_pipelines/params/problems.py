@@ -1,4 +1,4 @@
-"""Schema of ``problems`` in ``conf/base/parameters.yml``: each tabular task's problem."""
+"""Schema of ``tasks.<task>.problem`` in ``conf/base/parameters_tasks.yml``."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from pydantic import ConfigDict, RootModel
 
 
 class ProblemParam(RootModel[Literal["classification", "regression"]]):
-    """``problems.<task>``: classification or regression, checked before any node runs."""
+    """``tasks.<task>.problem``: classification or regression, checked before any node runs."""
 
-    model_config = ConfigDict(title="parameters.yml: problems.<task>", frozen=True)
+    model_config = ConfigDict(title="parameters_tasks.yml: tasks.<task>.problem", frozen=True)
 
 
 def problem_kind(problem: ProblemParam | str) -> Literal["classification", "regression"]:

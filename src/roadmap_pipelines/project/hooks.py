@@ -160,3 +160,22 @@ class ThreadLimitHooks:
         if self._limits is not None:
             self._limits.restore_original_limits()
             self._limits = None
+
+
+class TaskConfigHooks:
+    """Build the pipelines for the tasks of the environment a session runs.
+
+    Kedro builds its pipeline registry lazily and caches it for the process, without a config
+    loader; the task list lives in the configuration (``--env``, ``KEDRO_ENV``,
+    ``--conf-source``, ``conf/local``), so each new context hands its loader to the task
+    registry and resets Kedro's cache, and the next access rebuilds the pipelines from it.
+    """
+
+    @hook_impl
+    def after_context_created(self, context) -> None:
+        from kedro.framework.project import PACKAGE_NAME, pipelines
+
+        from roadmap_pipelines.project.tasks import use_config_loader
+
+        use_config_loader(context.config_loader)
+        pipelines.configure(f"{PACKAGE_NAME}.pipeline_registry")

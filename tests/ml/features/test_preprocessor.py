@@ -504,7 +504,7 @@ def test_an_unknown_problem_is_a_clear_error() -> None:
     params = make_params(numeric=[{"columns": ["a"]}])
     with pytest.raises(
         ValueError,
-        match=r"parameters.yml: problems.<task> must be one of \['classification', "
+        match=r"parameters_tasks.yml: tasks.<task>.problem must be one of \['classification', "
         r"'regression'\], got 'clustering'",
     ):
         build_preprocessor(params, "clustering", 0)  # type: ignore[arg-type]

@@ -330,7 +330,7 @@ def test_specify_preprocessor_checks_the_groups(
 
 
 def test_specify_preprocessor_refuses_an_unknown_problem(table: pd.DataFrame) -> None:
-    with pytest.raises(ValueError, match=r"problems.<task>\n.*'classification' or 'regression'"):
+    with pytest.raises(ValueError, match=r"tasks.<task>.problem\n.*'classification' or"):
         _specify(table, NUMERIC, problem="ranking")
 
 

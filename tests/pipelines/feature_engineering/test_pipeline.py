@@ -23,7 +23,11 @@ from sklearn.utils.validation import check_is_fitted
 from roadmap_pipelines.params.feature_engineering import FeatureParams
 from roadmap_pipelines.params.preprocessing import PreprocessingParams
 from roadmap_pipelines.pipelines import feature_engineering, preprocessing
-from roadmap_pipelines.tabular_tasks import TABULAR_TASKS
+from task_config import requires_tasks, task_declarations, task_parameter_inputs
+
+# example-data tests: the shipped tables and their parameters
+pytestmark = requires_tasks("credit", "ames")
+TABULAR_TASKS = ("credit", "ames")
 
 ROOT = Path(__file__).resolve().parents[3]
 CONF = ROOT / "conf" / "base"
@@ -56,7 +60,6 @@ def shipped() -> dict[str, Any]:
     return {
         "tabular": preprocessing_params.tabular,
         "features": {task: FeatureParams.model_validate(features[task]) for task in features},
-        "problems": _yaml("parameters.yml")["problems"],
         "preprocessing": preprocessing_params,
     }
 
@@ -71,10 +74,17 @@ def splits(shipped: dict[str, Any]) -> dict[str, pd.DataFrame]:
             "ames.tabular_raw": MemoryDataset(pd.read_parquet(ROOT / "data/01_raw/ames.parquet")),
             "params:preprocessing.tabular.credit": MemoryDataset(params.tabular["credit"]),
             "params:preprocessing.tabular.ames": MemoryDataset(params.tabular["ames"]),
+            **{
+                name: MemoryDataset(value)
+                for task in TABULAR_TASKS
+                for name, value in task_parameter_inputs(task).items()
+            },
             "params:random_state": MemoryDataset(42),
         }
     )
-    tabular = preprocessing.create_pipeline().only_nodes_with_namespaces(list(TABULAR_TASKS))
+    tabular = preprocessing.create_pipeline(tasks=TABULAR_TASKS).only_nodes_with_namespaces(
+        list(TABULAR_TASKS)
+    )
     outputs = SequentialRunner().run(tabular, catalog)
     return {
         f"{task}.{split}": outputs[f"{task}.{split}"].load()
@@ -87,8 +97,9 @@ def _catalog(shipped: dict[str, Any], splits: dict[str, pd.DataFrame]) -> DataCa
     datasets: dict[str, Any] = {name: MemoryDataset(frame) for name, frame in splits.items()}
     for task in TABULAR_TASKS:
         datasets[f"params:feature_engineering.{task}"] = MemoryDataset(shipped["features"][task])
-        datasets[f"params:preprocessing.tabular.{task}"] = MemoryDataset(shipped["tabular"][task])
-        datasets[f"params:problems.{task}"] = MemoryDataset(shipped["problems"][task])
+        datasets |= {
+            name: MemoryDataset(value) for name, value in task_parameter_inputs(task).items()
+        }
         # registered up front so the intermediate outputs can be read after the run
         datasets |= {f"{task}.{name}": KeptDataset() for name in OUTPUTS}
     datasets["params:random_state"] = MemoryDataset(42)
@@ -98,7 +109,7 @@ def _catalog(shipped: dict[str, Any], splits: dict[str, pd.DataFrame]) -> DataCa
 @pytest.fixture(scope="module")
 def outputs(shipped: dict[str, Any], splits: dict[str, pd.DataFrame]) -> dict[str, Any]:
     catalog = _catalog(shipped, splits)
-    SequentialRunner().run(feature_engineering.create_pipeline(), catalog)
+    SequentialRunner().run(feature_engineering.create_pipeline(tasks=TABULAR_TASKS), catalog)
     return {
         f"{task}.{name}": catalog.load(f"{task}.{name}")
         for task in TABULAR_TASKS
@@ -107,17 +118,17 @@ def outputs(shipped: dict[str, Any], splits: dict[str, pd.DataFrame]) -> dict[st
 
 
 def test_pipeline_runs_once_per_task_under_its_namespace() -> None:
-    pipeline = feature_engineering.create_pipeline()
+    pipeline = feature_engineering.create_pipeline(tasks=TABULAR_TASKS)
 
     assert pipeline.inputs() == {
         "params:random_state",
         *(
-            f"{prefix}.{task}"
+            f"params:{prefix}"
             for task in TABULAR_TASKS
             for prefix in (
-                "params:feature_engineering",
-                "params:preprocessing.tabular",
-                "params:problems",
+                f"feature_engineering.{task}",
+                f"tasks.{task}",
+                f"tasks.{task}.problem",
             )
         ),
         *(f"{task}.tabular_{split}" for task in TABULAR_TASKS for split in ("train", "test")),
@@ -195,7 +206,7 @@ def test_preprocessor_is_unfitted_and_fits_on_the_train_features(
 ) -> None:
     preprocessor = outputs[f"{task}.feature_preprocessor"]
     report = outputs[f"{task}.feature_report"]
-    target = shipped["tabular"][task].target
+    target = task_declarations()[task].target
     test = outputs[f"{task}.feature_test"]
 
     assert isinstance(preprocessor, Pipeline)
@@ -232,7 +243,7 @@ def test_correlation_matrix_is_the_numeric_train_features(
     task: str, shipped: dict[str, Any], outputs: dict[str, Any], splits: dict[str, pd.DataFrame]
 ) -> None:
     matrix = outputs[f"{task}.feature_correlation_matrix"]
-    target = shipped["tabular"][task].target
+    target = task_declarations()[task].target
 
     assert list(matrix.index) == list(matrix.columns)
     assert target not in matrix.columns

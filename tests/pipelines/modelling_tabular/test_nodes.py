@@ -423,7 +423,7 @@ def test_non_numeric_regression_target_is_refused() -> None:
     params = _params(**{**REGRESSION, "candidates": {"dummy": REGRESSION["candidates"]["dummy"]}})
     message = _search_error(train, params, "regression", "price")
     assert "regression target 'price' of 'toy_price' is" in message
-    assert "problems.<task>: classification" in message
+    assert "tasks.<task>.problem: classification" in message
 
 
 def test_missing_target_column_is_refused() -> None:

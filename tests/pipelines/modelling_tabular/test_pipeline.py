@@ -22,12 +22,13 @@ from project_runs import PROJECT_ROOT, catalog_datasets
 from roadmap_pipelines.ml.features.preprocessor import build_preprocessor
 from roadmap_pipelines.params.feature_engineering import FeatureParams
 from roadmap_pipelines.params.modelling_tabular import TabularModelling
-from roadmap_pipelines.params.preprocessing import TabularParams
+from roadmap_pipelines.params.tasks import TaskParams
 from roadmap_pipelines.pipelines import modelling_tabular
-from roadmap_pipelines.tabular_tasks import TABULAR_TASKS
 
 PROBLEMS = {"credit": "classification", "ames": "regression"}
 TARGETS = {"credit": "Status", "ames": "price"}
+# two synthetic tasks (one per problem), named explicitly: independent of conf\'s task list
+TABULAR_TASKS = tuple(TARGETS)
 OUTPUTS = (
     "search_trials",
     "leaderboard",
@@ -117,17 +118,17 @@ def _catalog() -> DataCatalog:
             f"params:modelling_tabular.{task}": MemoryDataset(
                 TabularModelling.model_validate(PARAMS[task])
             ),
-            f"params:preprocessing.tabular.{task}": MemoryDataset(
-                TabularParams.model_validate(
+            f"params:tasks.{task}": MemoryDataset(
+                TaskParams.model_validate(
                     {
                         "dataset": f"{task}.tabular_raw",
                         "target": target,
+                        "problem": PROBLEMS[task],
                         "columns": {target: {"dtype": "category" if task == "credit" else "float"}},
-                        "split": {"strategy": "random", "test_size": 0.25},
                     }
                 )
             ),
-            f"params:problems.{task}": MemoryDataset(PROBLEMS[task]),
+            f"params:tasks.{task}.problem": MemoryDataset(PROBLEMS[task]),
         }
         datasets |= {f"{task}.{name}": KeptDataset(copy_mode="assign") for name in OUTPUTS}
     return DataCatalog(datasets)
@@ -136,7 +137,7 @@ def _catalog() -> DataCatalog:
 @pytest.fixture(scope="module")
 def outputs() -> dict[str, Any]:
     catalog = _catalog()
-    SequentialRunner().run(modelling_tabular.create_pipeline(), catalog)
+    SequentialRunner().run(modelling_tabular.create_pipeline(tasks=TABULAR_TASKS), catalog)
     return {
         f"{task}.{name}": catalog.load(f"{task}.{name}")
         for task in TABULAR_TASKS
@@ -145,19 +146,16 @@ def outputs() -> dict[str, Any]:
 
 
 def test_pipeline_runs_once_per_task_under_its_namespace() -> None:
-    pipeline = modelling_tabular.create_pipeline()
+    pipeline = modelling_tabular.create_pipeline(tasks=TABULAR_TASKS)
 
     assert pipeline.inputs() == {
         "params:random_state",
         *(
             f"{prefix}.{task}"
             for task in TABULAR_TASKS
-            for prefix in (
-                "params:modelling_tabular",
-                "params:preprocessing.tabular",
-                "params:problems",
-            )
+            for prefix in ("params:modelling_tabular", "params:tasks")
         ),
+        *(f"params:tasks.{task}.problem" for task in TABULAR_TASKS),
         *(
             f"{task}.{name}"
             for task in TABULAR_TASKS

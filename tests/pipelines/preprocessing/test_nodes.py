@@ -886,3 +886,30 @@ def test_report_is_json_ready():
     report, _ = build_quality_report(preprocessing_params(), *REPORT_STEPS)
 
     assert json.loads(json.dumps(report)) == report
+
+
+# --- guard against silent data loss ---------------------------------------------------------
+
+
+def test_a_cleaning_step_dropping_most_rows_stops_naming_rule_task_and_counts():
+    # three of four rows repeat the first: duplicates would keep one row in four
+    data = table(loan_id=[1, 1, 1, 1], status=["good"] * 4, age=[30] * 4)
+
+    with pytest.raises(InputDataError) as raised:
+        clean_rows(data, make_params())
+
+    message = str(raised.value)
+    assert f"Dataset '{DATASET}'" in message
+    assert "cleaning.duplicates would drop 3 of 4 rows (75.0%)" in message
+    assert "max_dropped_share 0.5" in message and "duplicates: null" in message
+
+
+def test_the_guard_allows_what_the_configuration_allows_and_logs_every_count(caplog):
+    data = table(loan_id=[1, 1, 1, 1], status=["good"] * 4, age=[30] * 4)
+    caplog.set_level("INFO")
+
+    cleaned, _ = clean_rows(data, cleaning_params(max_dropped_share=1.0))
+
+    assert len(cleaned) == 1
+    assert f"{DATASET}: cleaning.duplicates dropped 3 of 4 row(s)" in caplog.text
+    assert f"{DATASET}: missing_target dropped 0 of 4 row(s)" in caplog.text

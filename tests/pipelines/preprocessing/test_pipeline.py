@@ -12,6 +12,11 @@ from kedro.runner import SequentialRunner
 
 from roadmap_pipelines.params.preprocessing import PreprocessingParams
 from roadmap_pipelines.pipelines.preprocessing import create_pipeline
+from task_config import requires_tasks, task_parameter_inputs
+
+# example-data tests: the shipped tables and their parameters
+pytestmark = requires_tasks("credit", "ames")
+TASKS = ("credit", "ames")
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -30,6 +35,12 @@ def _catalog(params: PreprocessingParams, credit: pd.DataFrame) -> DataCatalog:
             "timeseries_raw": MemoryDataset(pd.read_csv(ROOT / "data/01_raw/timeseries.csv")),
             "params:preprocessing.tabular.credit": MemoryDataset(params.tabular["credit"]),
             "params:preprocessing.tabular.ames": MemoryDataset(params.tabular["ames"]),
+            **{
+                name: MemoryDataset(value)
+                for task in TASKS
+                for name, value in task_parameter_inputs(task).items()
+                if not name.endswith(".problem")
+            },
             "params:preprocessing.timeseries": MemoryDataset(params.timeseries),
             "params:preprocessing": MemoryDataset(params),
             "params:random_state": MemoryDataset(42),
@@ -38,7 +49,7 @@ def _catalog(params: PreprocessingParams, credit: pd.DataFrame) -> DataCatalog:
 
 
 def test_pipeline_runs_the_tabular_part_once_per_task_under_its_namespace() -> None:
-    pipeline = create_pipeline()
+    pipeline = create_pipeline(tasks=TASKS)
     assert {"credit.cleaning_rules", "ames.cleaning_rules"} <= pipeline.all_outputs()
     assert pipeline.inputs() == {
         "credit.tabular_raw",
@@ -46,6 +57,8 @@ def test_pipeline_runs_the_tabular_part_once_per_task_under_its_namespace() -> N
         "timeseries_raw",
         "params:preprocessing.tabular.credit",
         "params:preprocessing.tabular.ames",
+        "params:tasks.credit",
+        "params:tasks.ames",
         "params:preprocessing.timeseries",
         "params:preprocessing",
         "params:random_state",
@@ -67,7 +80,7 @@ def test_pipeline_cleans_messy_rows_end_to_end(params: PreprocessingParams) -> N
     messy.loc[0, "Home"] = "  RENT "  # normalised to "rent"
     messy = pd.concat([messy, messy.iloc[[5, 6]]], ignore_index=True)  # two more duplicates
 
-    outputs = SequentialRunner().run(create_pipeline(), _catalog(params, messy))
+    outputs = SequentialRunner().run(create_pipeline(tasks=TASKS), _catalog(params, messy))
     catalog_outputs = {name: outputs[name].load() for name in outputs}
     train, test = catalog_outputs["credit.tabular_train"], catalog_outputs["credit.tabular_test"]
 
@@ -84,8 +97,8 @@ def test_pipeline_cleans_messy_rows_end_to_end(params: PreprocessingParams) -> N
 
 def test_pipeline_is_deterministic_for_a_seed(params: PreprocessingParams) -> None:
     raw = pd.read_csv(ROOT / "data/01_raw/credit.csv")
-    first = SequentialRunner().run(create_pipeline(), _catalog(params, raw))
-    second = SequentialRunner().run(create_pipeline(), _catalog(params, raw))
+    first = SequentialRunner().run(create_pipeline(tasks=TASKS), _catalog(params, raw))
+    second = SequentialRunner().run(create_pipeline(tasks=TASKS), _catalog(params, raw))
 
     for name in ("credit.tabular_train", "ames.tabular_test", "timeseries_clean"):
         pd.testing.assert_frame_equal(first[name].load(), second[name].load())

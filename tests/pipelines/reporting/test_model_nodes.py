@@ -237,7 +237,7 @@ def test_calibration_bins_are_scikit_learns_with_their_row_counts() -> None:
     assert calibration["rows"].tolist() == [2, 2, 2, 2]
 
 
-def test_multiclass_curves_pool_every_class_one_vs_rest() -> None:
+def test_multiclass_curves_are_per_class_one_vs_rest_with_a_macro_average() -> None:
     predictions = pd.DataFrame(
         {
             "actual": ["a", "b", "c"],
@@ -249,13 +249,24 @@ def test_multiclass_curves_pool_every_class_one_vs_rest() -> None:
     )
     metrics = {"positive_class": None, "metrics": {}}
 
-    roc, _, _ = classification_curves(predictions, metrics, "classification", ReportingParams())
+    params = ReportingParams(calibration_bins=4)
+    roc, pr, calibration = classification_curves(predictions, metrics, "classification", params)
 
-    truth = np.eye(3).ravel().astype(bool)  # row i is class i
-    scores = predictions[["proba_a", "proba_b", "proba_c"]].to_numpy().ravel()
-    fpr, tpr, _ = roc_curve(truth, scores)
-    assert roc["fpr"].tolist() == list(np.round(fpr, 6))
-    assert roc["tpr"].tolist() == list(np.round(tpr, 6))
+    assert list(roc["class"].unique()) == ["a", "b", "c", "macro average"]
+    for label in "abc":
+        fpr, tpr, _ = roc_curve(predictions["actual"] == label, predictions[f"proba_{label}"])
+        curve = roc[roc["class"] == label]
+        assert curve["fpr"].tolist() == list(np.round(fpr, 6))
+        assert curve["tpr"].tolist() == list(np.round(tpr, 6))
+    # the macro average: each class's true-positive rate on the union of their fpr values
+    macro = roc[roc["class"] == "macro average"]
+    assert macro["fpr"].is_monotonic_increasing and macro["fpr"].iloc[-1] == 1.0
+    assert macro["tpr"].is_monotonic_increasing and macro["tpr"].iloc[-1] == 1.0
+    assert set(pr["class"]) == set(calibration["class"]) == {"a", "b", "c", "macro average"}
+    # calibration bins come from calibration_bins: every row lands in one of the 4 bins
+    per_class = calibration[calibration["class"] != "macro average"]
+    assert per_class.groupby("class")["rows"].sum().tolist() == [3, 3, 3]
+    assert len(calibration[calibration["class"] == "a"]) <= 4
 
 
 def test_curves_of_a_regression_are_headers_only() -> None:
@@ -322,7 +333,7 @@ def test_classification_evaluation_draws_confusion_roc_pr_and_calibration() -> N
     }
     assert list(by_axis["x2"].x) == roc["fpr"].tolist()
     assert list(by_axis["x2"].y) == roc["tpr"].tolist()
-    assert by_axis["x2"].name == "ROC (area 0.875)"
+    assert by_axis["x2"].name == "bad (area 0.875)"
     assert list(by_axis["x3"].x) == pr["recall"].tolist()
     assert list(by_axis["x4"].y) == calibration["observed_fraction"].tolist()
     titles = [annotation.text for annotation in figure.layout.annotations]

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pandas as pd
 import pytest
 
-from roadmap_pipelines.errors import InputDataError
 from roadmap_pipelines.params.preprocessing import TimeSeriesParams
 from roadmap_pipelines.params.reporting import ReportingParams
 from roadmap_pipelines.pipelines.reporting.nodes import (
@@ -268,12 +265,17 @@ def test_correlation_ignores_boolean_and_text_columns() -> None:
     assert matrix.columns.tolist() == ["x", "z", "w"]
 
 
-def test_correlation_needs_two_numeric_columns() -> None:
+def test_correlation_with_fewer_than_two_numeric_columns_is_empty_with_a_note() -> None:
     train = pd.DataFrame({"x": [1.0, 2.0], "flag": [True, False], "label": ["a", "b"]})
 
-    message = "The train split has 1 numeric column(s) (['x'])"
-    with pytest.raises(InputDataError, match=re.escape(message)):
-        correlate_features(train, reporting_params())
+    matrix = correlate_features(train, reporting_params())
+    figure = plot_correlations(matrix, reporting_params())
+
+    assert matrix.empty and matrix.shape == (0, 0)
+    assert figure.data == ()
+    assert "not applicable: a correlation matrix needs at least two numeric columns" in (
+        figure.layout.annotations[0].text
+    )
 
 
 # --- plot_correlations ----------------------------------------------------------------------

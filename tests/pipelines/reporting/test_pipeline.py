@@ -14,8 +14,9 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from roadmap_pipelines.params.modelling_tabular import TabularModelling
-from roadmap_pipelines.params.preprocessing import TabularParams, TimeSeriesParams
+from roadmap_pipelines.params.preprocessing import TimeSeriesParams
 from roadmap_pipelines.params.reporting import ReportingParams
+from roadmap_pipelines.params.tasks import TaskParams
 from roadmap_pipelines.pipelines.reporting import create_pipeline
 from roadmap_pipelines.pipelines.reporting.pipeline import (
     FORECAST_REPORTS,
@@ -89,13 +90,10 @@ def task_inputs(task: str, problem: str) -> dict[str, object]:
             "metrics": {metric: 0.75},
         },
         f"{task}.test_predictions": predictions,
-        f"params:preprocessing.tabular.{task}": TabularParams(
-            dataset=task,
-            target="y",
-            columns={"y": {"dtype": "float"}},
-            split={"strategy": "random", "test_size": 0.2},
+        f"params:tasks.{task}": TaskParams(
+            dataset=task, target="y", problem=problem, columns={"y": {"dtype": "float"}}
         ),
-        f"params:problems.{task}": problem,
+        f"params:tasks.{task}.problem": problem,
         f"params:modelling_tabular.{task}": TabularModelling(
             metrics=[metric],
             rank_by=metric,
@@ -163,7 +161,11 @@ def outputs() -> dict[str, object]:
     }
     # the segmentation figures (tagged) are tested in test_segmentation_nodes.py; the page
     # still gathers them, so stand-ins are given here
-    pipeline = create_pipeline() - create_pipeline().only_nodes_with_tags("segmentation")
+    # two synthetic tasks, named explicitly: independent of conf's task list
+    tasks = ("credit", "ames")
+    pipeline = create_pipeline(tasks=tasks) - create_pipeline(tasks=tasks).only_nodes_with_tags(
+        "segmentation"
+    )
     data |= {name: _stand_in_figure(name) for name in pipeline.inputs() - set(data)}
     catalog = DataCatalog(
         {name: MemoryDataset(value) for name, value in data.items()}

@@ -21,7 +21,8 @@ def figure(title: str) -> go.Figure:
 
 
 def reports() -> dict[str, object]:
-    """A little of everything, listed out of the page's order."""
+    """A little of everything, listed out of the page's order (tasks come in the order the node
+    receives them, which the pipeline takes from the configured task list)."""
     return {
         "timeseries_decomposition": figure("STL"),
         "credit.model_evaluation": figure("Evaluation"),

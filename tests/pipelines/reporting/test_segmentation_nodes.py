@@ -16,7 +16,6 @@ from roadmap_pipelines.pipelines.reporting.segmentation_nodes import (
     plot_scores_by_k,
     segmentation_reports,
 )
-from roadmap_pipelines.tabular_tasks import TABULAR_TASKS
 
 
 def variance() -> pd.DataFrame:
@@ -170,7 +169,8 @@ def test_scores_plot_without_a_searched_k_marks_no_choice() -> None:
 
 def test_reporting_draws_the_four_figures_for_every_task() -> None:
     names = {"plot_pca_scree", "plot_cluster_embeddings", "plot_dendrogram", "plot_scores_by_k"}
-    reporting = create_pipeline()
+    TABULAR_TASKS = ("first", "second")  # noqa: N806 - any task names will do
+    reporting = create_pipeline(tasks=TABULAR_TASKS)
 
     segmentation_nodes = reporting.only_nodes_with_tags("segmentation")
     assert {node.name for node in segmentation_nodes.nodes} == {

@@ -18,10 +18,9 @@ from sklearn.metrics import adjusted_rand_score
 
 from roadmap_pipelines.ml.features.preprocessor import build_preprocessor
 from roadmap_pipelines.params.feature_engineering import FeatureParams
-from roadmap_pipelines.params.preprocessing import TabularParams
 from roadmap_pipelines.params.segmentation import SegmentationParams
+from roadmap_pipelines.params.tasks import TaskParams
 from roadmap_pipelines.pipelines import segmentation
-from roadmap_pipelines.tabular_tasks import TABULAR_TASKS
 
 OUTPUTS = (
     "pca_variance",
@@ -36,6 +35,8 @@ OUTPUTS = (
 )
 PROBLEMS = {"credit": "classification", "ames": "regression"}
 TARGETS = {"credit": "Status", "ames": "price"}
+# two synthetic tasks (one per problem), given explicitly: independent of conf's task list
+TABULAR_TASKS = tuple(TARGETS)
 
 
 class KeptDataset(MemoryDataset):
@@ -69,13 +70,13 @@ def _features() -> FeatureParams:
     )
 
 
-def _tabular(task: str) -> TabularParams:
-    return TabularParams.model_validate(
+def _tabular(task: str) -> TaskParams:
+    return TaskParams.model_validate(
         {
             "dataset": f"{task}.tabular_raw",
             "target": TARGETS[task],
+            "problem": PROBLEMS[task],
             "columns": {TARGETS[task]: {"dtype": "category"}},
-            "split": {"strategy": "random", "test_size": 0.2},
         }
     )
 
@@ -103,13 +104,13 @@ def run() -> dict[str, Any]:
                 build_preprocessor(_features(), PROBLEMS[task], 42), copy_mode="assign"
             ),
             f"params:segmentation.{task}": MemoryDataset(config),
-            f"params:preprocessing.tabular.{task}": MemoryDataset(_tabular(task)),
-            f"params:problems.{task}": MemoryDataset(PROBLEMS[task]),
+            f"params:tasks.{task}": MemoryDataset(_tabular(task)),
+            f"params:tasks.{task}.problem": MemoryDataset(PROBLEMS[task]),
         }
         datasets |= {f"{task}.{name}": KeptDataset() for name in OUTPUTS}
     catalog = DataCatalog(datasets)
 
-    SequentialRunner().run(segmentation.create_pipeline(), catalog)
+    SequentialRunner().run(segmentation.create_pipeline(tasks=TABULAR_TASKS), catalog)
 
     outputs = {
         f"{task}.{name}": catalog.load(f"{task}.{name}")
@@ -120,14 +121,14 @@ def run() -> dict[str, Any]:
 
 
 def test_pipeline_runs_once_per_task_and_the_target_never_reaches_a_fit() -> None:
-    pipeline = segmentation.create_pipeline()
+    pipeline = segmentation.create_pipeline(tasks=TABULAR_TASKS)
 
     assert pipeline.inputs() == {
         "params:random_state",
         *(
-            f"{prefix}.{task}"
+            f"params:{prefix}"
             for task in TABULAR_TASKS
-            for prefix in ("params:segmentation", "params:preprocessing.tabular", "params:problems")
+            for prefix in (f"segmentation.{task}", f"tasks.{task}", f"tasks.{task}.problem")
         ),
         *(
             f"{task}.{name}"

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import re
 from functools import partial
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.compose import ColumnTransformer
 from sklearn.feature_selection import (
     SelectFromModel,
@@ -70,15 +72,24 @@ def build_preprocessor(params: FeatureParams, problem: Problem, random_state: in
     """
     if problem not in PROBLEMS:
         raise ValueError(
-            f"parameters.yml: problems.<task> must be one of {list(PROBLEMS)}, got {problem!r}"
+            f"parameters_tasks.yml: tasks.<task>.problem must be one of {list(PROBLEMS)}, "
+            f"got {problem!r}"
         )
-    transformers = [
-        (f"numeric_{index}", _numeric(group), group.columns)
-        for index, group in enumerate(params.transform.numeric, start=1)
-    ] + [
-        (f"{group.encoder}_{index}", _categorical(group, problem, random_state), group.columns)
-        for index, group in enumerate(params.transform.categorical, start=1)
-    ]
+    transformers = (
+        [
+            (f"numeric_{index}", _numeric(group), group.columns)
+            for index, group in enumerate(params.transform.numeric, start=1)
+        ]
+        + [
+            (f"{group.encoder}_{index}", _categorical(group, problem, random_state), group.columns)
+            for index, group in enumerate(params.transform.categorical, start=1)
+        ]
+        + [
+            (f"text_{index}_{column}", TextTfidf(**group.model_dump(exclude={"columns"})), [column])
+            for index, group in enumerate(params.transform.text, start=1)
+            for column in group.columns
+        ]
+    )
     steps = [
         (
             "transform",
@@ -195,3 +206,53 @@ def _importance_model(importance: ModelImportance, problem: Problem, random_stat
     return Lasso(
         alpha=1.0 / importance.strength, max_iter=importance.max_iter, random_state=random_state
     )
+
+
+class TextTfidf(TransformerMixin, BaseEstimator):
+    """TF-IDF term weights of one free-text column, as dense ``<column>__<term>`` features.
+
+    ``TfidfVectorizer`` takes a 1-D sequence of strings and returns a sparse matrix; the
+    preprocessor hands over one-column frames and keeps pandas output, so this wraps it: missing
+    text counts as empty, and the columns are named after the source column and the term.
+    """
+
+    def __init__(
+        self,
+        max_features: int = 200,
+        ngram_range: tuple[int, int] = (1, 1),
+        min_df: int = 1,
+        lowercase: bool = True,
+        stop_words: str | None = None,
+    ) -> None:
+        self.max_features = max_features
+        self.ngram_range = ngram_range
+        self.min_df = min_df
+        self.lowercase = lowercase
+        self.stop_words = stop_words
+
+    def _text(self, frame: Any) -> list[str]:
+        column = pd.DataFrame(frame).iloc[:, 0]
+        return column.astype("string").fillna("").tolist()
+
+    def fit(self, frame: Any, y: Any = None) -> TextTfidf:
+        """Learn the vocabulary and inverse document frequencies from the training rows."""
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        self.column_ = str(frame.columns[0]) if hasattr(frame, "columns") else "text"
+        self.vectorizer_ = TfidfVectorizer(
+            max_features=self.max_features,
+            ngram_range=tuple(self.ngram_range),
+            min_df=self.min_df,
+            lowercase=self.lowercase,
+            stop_words=self.stop_words,
+        ).fit(self._text(frame))
+        return self
+
+    def transform(self, frame: Any) -> Any:
+        """The term weights of each row, dense."""
+        return self.vectorizer_.transform(self._text(frame)).toarray()
+
+    def get_feature_names_out(self, input_features: Any = None) -> Any:
+        """``<column>__<term>`` for every kept term."""
+        terms = self.vectorizer_.get_feature_names_out()
+        return np.array([_UNSAFE_IN_NAMES.sub("_", f"{self.column_}__{term}") for term in terms])

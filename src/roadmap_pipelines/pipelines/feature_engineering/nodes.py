@@ -13,8 +13,8 @@ from roadmap_pipelines.errors import InputDataError
 from roadmap_pipelines.ml.features.formulas import FormulaError, evaluate, referenced_columns
 from roadmap_pipelines.ml.features.preprocessor import build_preprocessor
 from roadmap_pipelines.params.feature_engineering import FeatureParams
-from roadmap_pipelines.params.preprocessing import TabularParams
-from roadmap_pipelines.params.problems import ProblemParam, problem_kind
+from roadmap_pipelines.params.problems import problem_kind
+from roadmap_pipelines.params.tasks import TaskParams
 
 _KEY = "parameters_feature_engineering.yml: feature_engineering.<task>"
 _PARTS = {
@@ -30,7 +30,7 @@ _PARTS = {
 
 
 def create_features(
-    table: pd.DataFrame, params: FeatureParams, tabular: TabularParams
+    table: pd.DataFrame, params: FeatureParams, tabular: TaskParams
 ) -> pd.DataFrame:
     """Add the declared date parts, formulas and interactions to every row.
 
@@ -90,8 +90,8 @@ def create_features(
 def specify_preprocessor(
     train: pd.DataFrame,
     params: FeatureParams,
-    tabular: TabularParams,
-    problem: ProblemParam,
+    tabular: TaskParams,
+    problem: str,
     random_state: int,
 ) -> Pipeline:
     """Check the transform groups against the training features and build the preprocessor.
@@ -100,7 +100,7 @@ def specify_preprocessor(
         train: The training features (``create_features`` output).
         params: The task's ``feature_engineering.<task>`` parameters.
         tabular: The task's preprocessing parameters (for the target).
-        problem: The task's ``problems.<task>`` (validated before the run starts).
+        problem: The task's ``tasks.<task>.problem`` (validated before the run starts).
         random_state: The project seed.
 
     Returns:
@@ -130,11 +130,14 @@ def specify_preprocessor(
                     f"'{tabular.dataset}' are not in the declared order {order}; they would "
                     "all be encoded as unknown (-1)"
                 )
+    for index, group in enumerate(params.transform.text):
+        for column in group.columns:
+            _column(train, column, tabular, f"transform.text[{index}]")
     return build_preprocessor(params, problem_kind(problem), random_state)
 
 
 def report_features(
-    preprocessor: Pipeline, train: pd.DataFrame, params: FeatureParams, tabular: TabularParams
+    preprocessor: Pipeline, train: pd.DataFrame, params: FeatureParams, tabular: TaskParams
 ) -> tuple[dict[str, Any], pd.DataFrame]:
     """Fit a copy of the preprocessor on the training rows and report what each step chose.
 
@@ -183,7 +186,7 @@ def report_features(
     return report, numeric.corr(method="pearson").round(6)
 
 
-def _column(table: pd.DataFrame, column: str, tabular: TabularParams, key: str) -> pd.Series:
+def _column(table: pd.DataFrame, column: str, tabular: TaskParams, key: str) -> pd.Series:
     """Return ``table[column]`` after checking that it exists and is not the target."""
     if column == tabular.target:
         raise InputDataError(

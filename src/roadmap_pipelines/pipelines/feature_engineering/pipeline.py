@@ -8,18 +8,23 @@ from roadmap_pipelines.pipelines.feature_engineering.nodes import (
     report_features,
     specify_preprocessor,
 )
-from roadmap_pipelines.tabular_tasks import for_each_task
+from roadmap_pipelines.project.tasks import for_each_task
 
 FEATURES = "params:feature_engineering"
-TABULAR = "params:preprocessing.tabular"
+TABULAR = "params:task"
 
 
 def create_pipeline(**kwargs) -> Pipeline:
-    """Create the ``feature_engineering`` pipeline, once per tabular task."""
+    """Create the ``feature_engineering`` pipeline, once per tabular task.
+
+    Args:
+        **kwargs: ``tasks``: task names (default: those the configuration declares).
+    """
     return for_each_task(
         _features(),
-        task_parameters=("feature_engineering", "preprocessing.tabular", "problems"),
+        task_parameters=("feature_engineering",),
         shared=("params:random_state",),
+        tasks=kwargs.get("tasks"),
     )
 
 
@@ -40,7 +45,7 @@ def _features() -> Pipeline:
             ),
             Node(
                 specify_preprocessor,
-                ["feature_train", FEATURES, TABULAR, "params:problems", "params:random_state"],
+                ["feature_train", FEATURES, TABULAR, "params:problem", "params:random_state"],
                 "feature_preprocessor",
                 name="specify_preprocessor",
             ),

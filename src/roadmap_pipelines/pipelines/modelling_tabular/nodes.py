@@ -34,8 +34,8 @@ from roadmap_pipelines.ml.tabular.search import (
     trials_table,
 )
 from roadmap_pipelines.params.modelling_tabular import TabularModelling
-from roadmap_pipelines.params.preprocessing import TabularParams
-from roadmap_pipelines.params.problems import ProblemParam, problem_kind
+from roadmap_pipelines.params.problems import problem_kind
+from roadmap_pipelines.params.tasks import TaskParams
 
 _KEY = "parameters_modelling_tabular.yml: modelling_tabular.<task>"
 _LIBRARIES = ("scikit-learn", "lightgbm", "pandas", "numpy", "optuna", "kedro")
@@ -45,8 +45,8 @@ def search_candidates(
     train: pd.DataFrame,
     preprocessor: Pipeline,
     params: TabularModelling,
-    tabular: TabularParams,
-    problem: ProblemParam,
+    tabular: TaskParams,
+    problem: str,
     random_state: int,
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
     """Cross-validate every candidate over its search space and rank them.
@@ -60,7 +60,7 @@ def search_candidates(
         preprocessor: The unfitted feature preprocessor.
         params: The task's ``modelling_tabular.<task>`` parameters.
         tabular: The task's preprocessing parameters (for the target).
-        problem: The task's ``problems.<task>``.
+        problem: The task's ``tasks.<task>.problem``.
         random_state: The project seed.
 
     Returns:
@@ -154,8 +154,8 @@ def refit_best(
     preprocessor: Pipeline,
     leaderboard: pd.DataFrame,
     params: TabularModelling,
-    tabular: TabularParams,
-    problem: ProblemParam,
+    tabular: TaskParams,
+    problem: str,
     random_state: int,
 ) -> Pipeline:
     """Fit the leaderboard's best candidate, with its best parameters, on every training row.
@@ -166,7 +166,7 @@ def refit_best(
         leaderboard: Ranked candidates (``search_candidates`` output).
         params: The task's modelling parameters.
         tabular: The task's preprocessing parameters (for the target).
-        problem: The task's ``problems.<task>``.
+        problem: The task's ``tasks.<task>.problem``.
         random_state: The project seed.
 
     Returns:
@@ -193,8 +193,8 @@ def evaluate_on_test(
     model: Pipeline,
     test: pd.DataFrame,
     params: TabularModelling,
-    tabular: TabularParams,
-    problem: ProblemParam,
+    tabular: TaskParams,
+    problem: str,
 ) -> tuple[dict[str, Any], pd.DataFrame]:
     """Score the refitted model on the test rows it has never seen.
 
@@ -203,7 +203,7 @@ def evaluate_on_test(
         test: Test features and target.
         params: The task's modelling parameters.
         tabular: The task's preprocessing parameters (for the target).
-        problem: The task's ``problems.<task>``.
+        problem: The task's ``tasks.<task>.problem``.
 
     Returns:
         The test metrics (every metric of the problem, whatever ``metrics`` lists) and the
@@ -237,8 +237,8 @@ def describe_model(
     train: pd.DataFrame,
     leaderboard: pd.DataFrame,
     test_metrics: dict[str, Any],
-    tabular: TabularParams,
-    problem: ProblemParam,
+    tabular: TaskParams,
+    problem: str,
 ) -> dict[str, Any]:
     """Write down what the saved model is and how it was made.
 
@@ -248,7 +248,7 @@ def describe_model(
         leaderboard: Ranked candidates.
         test_metrics: ``evaluate_on_test`` output.
         tabular: The task's preprocessing parameters.
-        problem: The task's ``problems.<task>``.
+        problem: The task's ``tasks.<task>.problem``.
 
     Returns:
         Input features with dtypes, output feature names, problem, target, classes, the chosen
@@ -281,7 +281,7 @@ def describe_model(
 
 
 def split_target(
-    table: pd.DataFrame, tabular: TabularParams, problem: Problem
+    table: pd.DataFrame, tabular: TaskParams, problem: Problem
 ) -> tuple[pd.DataFrame, pd.Series]:
     """Separate the target from the features, with labels as plain objects for classifiers."""
     if tabular.target not in table.columns:
@@ -294,13 +294,13 @@ def split_target(
     elif problem == "regression" and not pd.api.types.is_numeric_dtype(target):
         raise InputDataError(
             f"regression target '{tabular.target}' of '{tabular.dataset}' is {target.dtype}; "
-            "set problems.<task>: classification in parameters.yml, or make it numeric"
+            "set tasks.<task>.problem: classification in parameters_tasks.yml, or make it numeric"
         )
     return table.drop(columns=[tabular.target]), target
 
 
 def _scoring(
-    params: TabularModelling, problem: Problem, target: pd.Series, tabular: TabularParams
+    params: TabularModelling, problem: Problem, target: pd.Series, tabular: TaskParams
 ) -> Scoring:
     allowed = REGRESSION_METRICS if problem == "regression" else CLASSIFICATION_METRICS
     wrong = [name for name in params.metrics if name not in allowed]

@@ -9,20 +9,25 @@ from roadmap_pipelines.pipelines.modelling_tabular.nodes import (
     refit_best,
     search_candidates,
 )
-from roadmap_pipelines.tabular_tasks import for_each_task
+from roadmap_pipelines.project.tasks import for_each_task
 
 MODELLING = "params:modelling_tabular"
-TABULAR = "params:preprocessing.tabular"
-PROBLEM = "params:problems"
+TABULAR = "params:task"
+PROBLEM = "params:problem"
 SEED = "params:random_state"
 
 
 def create_pipeline(**kwargs) -> Pipeline:
-    """Create the ``modelling_tabular`` pipeline, once per tabular task."""
+    """Create the ``modelling_tabular`` pipeline, once per tabular task.
+
+    Args:
+        **kwargs: ``tasks``: task names (default: those the configuration declares).
+    """
     return for_each_task(
         _modelling(),
-        task_parameters=("modelling_tabular", "preprocessing.tabular", "problems"),
+        task_parameters=("modelling_tabular",),
         shared=(SEED,),
+        tasks=kwargs.get("tasks"),
     )
 
 

@@ -7,6 +7,7 @@ fitted on the train split only and then applied to both splits, so no test row l
 
 from __future__ import annotations
 
+import logging
 import math
 from typing import Any
 
@@ -21,9 +22,44 @@ from roadmap_pipelines.params.preprocessing import (
     PreprocessingParams,
     Split,
     TabularParams,
+    TabularPreprocessing,
 )
+from roadmap_pipelines.params.tasks import TaskParams
 
-_COLUMNS_KEY = "parameters_preprocessing.yml: preprocessing.tabular.<task>.columns"
+_COLUMNS_KEY = "parameters_tasks.yml: tasks.<task>.columns"
+_GUARD_KEY = "parameters_preprocessing.yml: preprocessing.tabular.<task>.cleaning.max_dropped_share"
+
+logger = logging.getLogger(__name__)
+
+
+def declare_tabular_task(task: TaskParams, preprocessing: TabularPreprocessing) -> TabularParams:
+    """Join the task's declaration with its preprocessing block, for the nodes below.
+
+    Args:
+        task: ``tasks.<task>``: the table, target and declared columns.
+        preprocessing: ``preprocessing.tabular.<task>``: normalisation, cleaning and split.
+
+    Returns:
+        Both in one validated model.
+    """
+    return TabularParams.combine(task, preprocessing)
+
+
+def _guard_row_loss(params: TabularParams, rule: str, dropped: int, before: int) -> None:
+    """Log how many rows ``rule`` dropped; stop if that exceeds ``max_dropped_share``.
+
+    Raises:
+        InputDataError: The rule removed more than the allowed share of the rows.
+    """
+    logger.info("%s: %s dropped %d of %d row(s)", params.dataset, rule, dropped, before)
+    limit = params.cleaning.max_dropped_share
+    if before and dropped / before > limit:
+        raise InputDataError(
+            f"Dataset '{params.dataset}': cleaning rule {rule} would drop {dropped} of {before} "
+            f"rows ({dropped / before:.1%}), more than max_dropped_share {limit:g} allows. "
+            f"If that is expected (check the rule first), raise {_GUARD_KEY} (1 allows any "
+            "loss); for a table whose rows legitimately repeat set cleaning.duplicates: null."
+        )
 
 
 def _normalise_strings(
@@ -107,12 +143,14 @@ def clean_rows(data: pd.DataFrame, params: TabularParams) -> tuple[pd.DataFrame,
     """
     steps = []
     no_target = data[params.target].isna()
+    _guard_row_loss(params, "missing_target", int(no_target.sum()), len(data))
     data = data.loc[~no_target]
     steps.append(record(params.dataset, "rows", "missing_target", no_target.sum(), params.target))
 
     rule = params.cleaning.duplicates
     if rule is not None:
         duplicated = data.duplicated(subset=rule.subset, keep=rule.keep)
+        _guard_row_loss(params, "cleaning.duplicates", int(duplicated.sum()), len(data))
         data = data.loc[~duplicated]
         kind = "duplicate_key" if rule.subset else "duplicate_row"
         key = ",".join(rule.subset) if rule.subset else None
@@ -121,6 +159,7 @@ def clean_rows(data: pd.DataFrame, params: TabularParams) -> tuple[pd.DataFrame,
     threshold = params.cleaning.drop_rows_missing_over
     if threshold is not None:
         too_sparse = data.isna().mean(axis=1) > threshold
+        _guard_row_loss(params, "cleaning.drop_rows_missing_over", int(too_sparse.sum()), len(data))
         data = data.loc[~too_sparse]
         steps.append(record(params.dataset, "rows", "missing_over_threshold", too_sparse.sum()))
     return data.reset_index(drop=True), steps
@@ -388,6 +427,7 @@ def clean_train(
             f"Dataset '{params.dataset}': the outlier rules dropped all {len(train)} train rows; "
             "loosen cleaning.outliers thresholds or use clip or flag."
         )
+    _guard_row_loss(params, "cleaning.outliers (drop)", len(train) - len(cleaned), len(train))
     return cleaned, steps
 
 

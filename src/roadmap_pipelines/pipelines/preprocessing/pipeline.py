@@ -9,6 +9,7 @@ from roadmap_pipelines.pipelines.preprocessing.nodes import (
     clean_rows,
     clean_test,
     clean_train,
+    declare_tabular_task,
     fit_cleaning_rules,
     split_train_test,
     validate_tabular,
@@ -17,17 +18,25 @@ from roadmap_pipelines.pipelines.preprocessing.timeseries_nodes import (
     regularise_timeseries,
     validate_timeseries,
 )
-from roadmap_pipelines.tabular_tasks import for_each_task
+from roadmap_pipelines.project.tasks import for_each_task
 
-TABULAR = "params:preprocessing.tabular"
+# the task's declaration joined with its preprocessing block, by the first node
+TABULAR = "tabular_task"
 TIMESERIES = "params:preprocessing.timeseries"
 
 
 def create_pipeline(**kwargs) -> Pipeline:
-    """Create the ``preprocessing`` pipeline: the tabular part once per task, then series."""
+    """Create the ``preprocessing`` pipeline: the tabular part once per task, then series.
+
+    Args:
+        **kwargs: ``tasks``: task names (default: those the configuration declares).
+    """
     return (
         for_each_task(
-            _tabular(), task_parameters=("preprocessing.tabular",), shared=("params:random_state",)
+            _tabular(),
+            task_parameters=("preprocessing.tabular",),
+            shared=("params:random_state",),
+            tasks=kwargs.get("tasks"),
         )
         + _timeseries()
     )
@@ -36,6 +45,12 @@ def create_pipeline(**kwargs) -> Pipeline:
 def _tabular() -> Pipeline:
     return Pipeline(
         [
+            Node(
+                declare_tabular_task,
+                inputs=["params:task", "params:preprocessing.tabular"],
+                outputs=TABULAR,
+                name="declare_tabular_task",
+            ),
             Node(
                 validate_tabular,
                 inputs=["tabular_raw", TABULAR],

@@ -28,13 +28,16 @@ from roadmap_pipelines.ml.tabular.metrics import (
     regression_metrics,
 )
 from roadmap_pipelines.params.modelling_tabular import TabularModelling
-from roadmap_pipelines.params.preprocessing import TabularParams
-from roadmap_pipelines.params.problems import ProblemParam, problem_kind
+from roadmap_pipelines.params.problems import problem_kind
 from roadmap_pipelines.params.reporting import ReportingParams
+from roadmap_pipelines.params.tasks import TaskParams
 
-ROC_COLUMNS = ["fpr", "tpr"]
-PR_COLUMNS = ["recall", "precision"]
-CALIBRATION_COLUMNS = ["mean_predicted", "observed_fraction", "rows"]
+# ``class``: the scored class (binary: the positive class; multiclass: each class one-vs-rest,
+# then MACRO for the macro average over classes)
+ROC_COLUMNS = ["class", "fpr", "tpr"]
+PR_COLUMNS = ["class", "recall", "precision"]
+CALIBRATION_COLUMNS = ["class", "mean_predicted", "observed_fraction", "rows"]
+MACRO = "macro average"
 RESIDUAL_COLUMNS = ["predicted", "residual"]
 
 
@@ -221,50 +224,32 @@ def _probability_columns(predictions: pd.DataFrame) -> dict[str, str]:
     }
 
 
-def _scored_pairs(
-    predictions: pd.DataFrame, positive: Any
-) -> tuple[np.ndarray, np.ndarray, str] | None:
-    """Positive-class indicators and scores: the positive class if binary, else every class
-    one-vs-rest pooled (micro-average). None without probabilities."""
-    columns = _probability_columns(predictions)
-    if not columns:
-        return None
-    actual = predictions["actual"].astype(str).to_numpy()
-    if positive is not None and str(positive) in columns:
-        label = str(positive)
-        return actual == label, predictions[columns[label]].to_numpy("float64"), label
-    classes = sorted(columns)
-    truth = np.column_stack([actual == label for label in classes]).ravel()
-    scores = predictions[[columns[label] for label in classes]].to_numpy("float64").ravel()
-    return truth, scores, "all classes, one-vs-rest"
-
-
 def classification_curves(
     predictions: pd.DataFrame,
     test_metrics: dict[str, Any],
-    problem: ProblemParam,
+    problem: str,
     params: ReportingParams,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """ROC, precision-recall and calibration curves of the test predictions.
 
     A binary problem scores its positive class (``test_metrics["positive_class"]``); a
-    multiclass one pools every class one-vs-rest (micro-average). Regression tasks and models
-    without probabilities get the tables' headers only.
+    multiclass one has a curve per class (one-vs-rest) and their macro average (``class``
+    ``macro average``: ROC true-positive rates and PR precisions averaged on a common grid,
+    calibration per bin over the classes). Regression tasks and models without probabilities
+    get the tables' headers only.
 
     Args:
         predictions: ``<task>.test_predictions`` (``actual``, ``predicted``, ``proba_<class>``).
         test_metrics: ``<task>.test_metrics``.
-        problem: The task's ``problems.<task>``.
+        problem: The task's ``tasks.<task>.problem``.
         params: ``reporting`` parameters (``calibration_bins``).
 
     Returns:
-        ``fpr``/``tpr`` as scikit-learn's ``roc_curve`` (intermediate points dropped);
-        ``recall``/``precision`` as ``precision_recall_curve``, by increasing recall;
-        ``mean_predicted``/``observed_fraction``/``rows`` of each non-empty equal-width bin,
-        as ``calibration_curve``. All rounded to 6 decimals.
+        Per ``class``: ``fpr``/``tpr`` as scikit-learn's ``roc_curve`` (intermediate points
+        dropped); ``recall``/``precision`` as ``precision_recall_curve``, by increasing
+        recall; ``mean_predicted``/``observed_fraction``/``rows`` of each non-empty one of
+        ``calibration_bins`` equal-width bins, as ``calibration_curve``. Rounded to 6 decimals.
     """
-    from sklearn.metrics import precision_recall_curve, roc_curve
-
     empty = (
         pd.DataFrame(columns=ROC_COLUMNS),
         pd.DataFrame(columns=PR_COLUMNS),
@@ -272,20 +257,83 @@ def classification_curves(
     )
     if problem_kind(problem) != "classification":
         return empty
-    pairs = _scored_pairs(predictions, test_metrics.get("positive_class"))
-    if pairs is None or len(np.unique(pairs[0])) < 2:
+    columns = _probability_columns(predictions)
+    if not columns:
         return empty
-    truth, scores, _ = pairs
+    actual = predictions["actual"].astype(str).to_numpy()
+    positive = test_metrics.get("positive_class")
+    if positive is not None and str(positive) in columns:
+        scored = [str(positive)]
+    else:
+        scored = [label for label in sorted(columns) if 0 < (actual == label).sum() < len(actual)]
+    if not scored:
+        return empty
+    tables: list[list[pd.DataFrame]] = [[], [], []]
+    for label in scored:
+        truth = actual == label
+        scores = predictions[columns[label]].to_numpy("float64")
+        for table, curve in zip(
+            tables, _curves(truth, scores, params.calibration_bins), strict=True
+        ):
+            table.append(curve.assign(**{"class": label}))
+    if len(scored) > 1:
+        for table, curve in zip(tables, _macro(tables), strict=True):
+            table.append(curve.assign(**{"class": MACRO}))
+    return tuple(
+        pd.concat(table, ignore_index=True)[names]
+        for table, names in zip(tables, (ROC_COLUMNS, PR_COLUMNS, CALIBRATION_COLUMNS), strict=True)
+    )
+
+
+def _curves(
+    truth: np.ndarray, scores: np.ndarray, bins: int
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """ROC, precision-recall and calibration points of one class's scores."""
+    from sklearn.metrics import precision_recall_curve, roc_curve
+
     fpr, tpr, _ = roc_curve(truth, scores)
     precision, recall, _ = precision_recall_curve(truth, scores, drop_intermediate=True)
     order = np.arange(len(recall))[::-1]  # scikit-learn lists recall from 1 down to 0
     roc = pd.DataFrame({"fpr": rounded(fpr), "tpr": rounded(tpr)})
     pr = pd.DataFrame({"recall": rounded(recall[order]), "precision": rounded(precision[order])})
-    return roc, pr, _calibration(truth, scores, params.calibration_bins)
+    return roc, pr, _calibration(truth, scores, bins)
+
+
+def _macro(tables: list[list[pd.DataFrame]]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The macro average of per-class curves: ROC and PR on the union of their x values (as
+    scikit-learn's macro ROC example), calibration per bin weighting classes equally."""
+    rocs, prs, calibrations = tables
+    grid = np.unique(np.concatenate([roc["fpr"].to_numpy() for roc in rocs]))
+    tpr = np.mean([np.interp(grid, roc["fpr"], roc["tpr"]) for roc in rocs], axis=0)
+    recall = np.unique(np.concatenate([pr["recall"].to_numpy() for pr in prs]))
+    # precision is a step function of recall: take each class's value at or after each recall
+    precision = np.mean(
+        [
+            pr["precision"].to_numpy()[
+                np.minimum(np.searchsorted(pr["recall"].to_numpy(), recall), len(pr) - 1)
+            ]
+            for pr in prs
+        ],
+        axis=0,
+    )
+    per_bin = pd.concat(calibrations, ignore_index=True).groupby("bin", sort=True)
+    calibration = pd.DataFrame(
+        {
+            "mean_predicted": rounded(per_bin["mean_predicted"].mean().to_numpy()),
+            "observed_fraction": rounded(per_bin["observed_fraction"].mean().to_numpy()),
+            "rows": per_bin["rows"].sum().to_numpy().astype(int),
+        }
+    )
+    return (
+        pd.DataFrame({"fpr": rounded(grid), "tpr": rounded(tpr)}),
+        pd.DataFrame({"recall": rounded(recall), "precision": rounded(precision)}),
+        calibration,
+    )
 
 
 def _calibration(truth: np.ndarray, scores: np.ndarray, bins: int) -> pd.DataFrame:
-    """``sklearn.calibration.calibration_curve`` (uniform bins) with each bin's row count."""
+    """``sklearn.calibration.calibration_curve`` (uniform bins) with each bin's number and
+    row count."""
     edges = np.linspace(0.0, 1.0, bins + 1)
     bin_of = np.searchsorted(edges[1:-1], scores, side="right")
     rows = np.bincount(bin_of, minlength=bins)
@@ -294,6 +342,7 @@ def _calibration(truth: np.ndarray, scores: np.ndarray, bins: int) -> pd.DataFra
     kept = rows > 0
     return pd.DataFrame(
         {
+            "bin": np.flatnonzero(kept),
             "mean_predicted": rounded(sums[kept] / rows[kept]),
             "observed_fraction": rounded(hits[kept] / rows[kept]),
             "rows": rows[kept].astype(int),
@@ -301,12 +350,12 @@ def _calibration(truth: np.ndarray, scores: np.ndarray, bins: int) -> pd.DataFra
     )
 
 
-def residual_points(predictions: pd.DataFrame, problem: ProblemParam) -> pd.DataFrame:
+def residual_points(predictions: pd.DataFrame, problem: str) -> pd.DataFrame:
     """Residual (actual − predicted) of every test row, by increasing prediction.
 
     Args:
         predictions: ``<task>.test_predictions``.
-        problem: The task's ``problems.<task>``.
+        problem: The task's ``tasks.<task>.problem``.
 
     Returns:
         ``predicted`` and ``residual`` rounded to 6 decimals; the header only for classifiers.
@@ -336,7 +385,7 @@ def plot_model_evaluation(
     pr: pd.DataFrame,
     calibration: pd.DataFrame,
     residuals: pd.DataFrame,
-    problem: ProblemParam,
+    problem: str,
     params: ReportingParams,
 ) -> Any:
     """Draw how the chosen model does on the test split.
@@ -352,14 +401,16 @@ def plot_model_evaluation(
         pr: Its precision-recall points.
         calibration: Its calibration bins.
         residuals: ``residual_points`` output.
-        problem: The task's ``problems.<task>``.
+        problem: The task's ``tasks.<task>.problem``.
         params: ``reporting`` parameters (``distribution_bins``).
 
     Returns:
         A plotly ``Figure`` of 2 x 2 (classification) or 1 x 3 (regression) subplots.
     """
     if problem_kind(problem) == "classification":
-        return _classification_figure(predictions, test_metrics, roc, pr, calibration)
+        return _classification_figure(
+            predictions, test_metrics, roc, pr, calibration, params.calibration_bins
+        )
     return _regression_figure(predictions, test_metrics, residuals, params)
 
 
@@ -378,18 +429,19 @@ def _classification_figure(
     roc: pd.DataFrame,
     pr: pd.DataFrame,
     calibration: pd.DataFrame,
+    bins: int,
 ) -> Any:
     from plotly.subplots import make_subplots
 
     counts = confusion_counts(predictions)
     positive = test_metrics.get("positive_class")
-    pairs = _scored_pairs(predictions, positive)
-    if pairs is None:
+    classes = [label for label in roc["class"].unique() if label != MACRO] if len(roc) else []
+    if not len(roc):
         scored = "no probabilities"
-    elif str(positive) == pairs[2]:
-        scored = f"positive class: {positive}"
+    elif len(classes) == 1:
+        scored = f"positive class: {classes[0]}"
     else:
-        scored = pairs[2]
+        scored = f"{len(classes)} classes one-vs-rest, macro average"
     figure = make_subplots(
         rows=2,
         cols=2,
@@ -397,7 +449,7 @@ def _classification_figure(
             "Confusion matrix (test rows)",
             f"ROC curve ({scored})",
             f"Precision-recall curve ({scored})",
-            f"Calibration ({scored}, {len(calibration)} bins)",
+            f"Calibration ({bins} equal-width bins; empty ones not drawn)",
         ],
         horizontal_spacing=0.14,
         vertical_spacing=0.14,
@@ -418,31 +470,35 @@ def _classification_figure(
     figure.update_xaxes(title_text="predicted", type="category", row=1, col=1)
     figure.update_yaxes(title_text="actual", type="category", autorange="reversed", row=1, col=1)
     diagonal = {"x": [0, 1], "y": [0, 1], "mode": "lines", "showlegend": False}
-    if len(roc):
-        auc = float(np.trapezoid(roc["tpr"], roc["fpr"]))
+    styles = {label: {"color": colour(number)} for number, label in enumerate(classes)}
+    styles[MACRO] = {"color": "black", "dash": "dot"}
+    for label, curve in roc.groupby("class", sort=False):
+        auc = float(np.trapezoid(curve["tpr"], curve["fpr"]))
         figure.add_scatter(
-            x=roc["fpr"].tolist(),
-            y=roc["tpr"].tolist(),
+            x=curve["fpr"].tolist(),
+            y=curve["tpr"].tolist(),
             mode="lines",
-            name=f"ROC (area {auc:.3f})",
-            line={"color": colour(0)},
+            name=f"{label} (area {auc:.3f})",
+            line=styles[label],
             row=1,
             col=2,
         )
+    if len(roc):
         figure.add_scatter(
             **diagonal, line={"dash": "dash", "color": BASELINE_GREY}, name="chance", row=1, col=2
         )
-    if len(pr):
-        prevalence = float(pairs[0].mean()) if pairs else 0.0
+    for label, curve in pr.groupby("class", sort=False):
         figure.add_scatter(
-            x=pr["recall"].tolist(),
-            y=pr["precision"].tolist(),
+            x=curve["recall"].tolist(),
+            y=curve["precision"].tolist(),
             mode="lines",
-            line={"color": colour(1), "shape": "vh"},
-            name="precision-recall",
+            line={**styles[label], "shape": "vh"},
+            name=f"{label} precision-recall",
             row=2,
             col=1,
         )
+    if len(classes) == 1 and positive is not None:
+        prevalence = float((predictions["actual"].astype(str) == str(positive)).mean())
         figure.add_scatter(
             x=[0, 1],
             y=[round(prevalence, DIGITS)] * 2,
@@ -453,18 +509,19 @@ def _classification_figure(
             row=2,
             col=1,
         )
-    if len(calibration):
+    for label, curve in calibration.groupby("class", sort=False):
         figure.add_scatter(
-            x=calibration["mean_predicted"].tolist(),
-            y=calibration["observed_fraction"].tolist(),
+            x=curve["mean_predicted"].tolist(),
+            y=curve["observed_fraction"].tolist(),
             mode="lines+markers",
-            line={"color": colour(2)},
-            customdata=calibration["rows"].tolist(),
+            line=styles[label],
+            customdata=curve["rows"].tolist(),
             hovertemplate="predicted %{x}<br>observed %{y}<br>%{customdata} rows",
-            name="calibration",
+            name=f"{label} calibration",
             row=2,
             col=2,
         )
+    if len(calibration):
         figure.add_scatter(
             **diagonal, line={"dash": "dash", "color": BASELINE_GREY}, name="perfect", row=2, col=2
         )
@@ -479,7 +536,7 @@ def _classification_figure(
     figure.update_layout(
         title=f"Test-set evaluation: {summary}" if summary else "Test-set evaluation",
         height=820,
-        showlegend=False,
+        showlegend=len(classes) > 1,
     )
     return figure
 
@@ -707,8 +764,8 @@ def compute_feature_importance(
     model: Any,
     test: pd.DataFrame,
     modelling: TabularModelling,
-    tabular: TabularParams,
-    problem: ProblemParam,
+    tabular: TaskParams,
+    problem: str,
     params: ReportingParams,
     random_state: int,
 ) -> pd.DataFrame:
@@ -724,7 +781,7 @@ def compute_feature_importance(
         test: ``<task>.feature_test``.
         modelling: The task's modelling parameters (``rank_by``, ``positive_class``).
         tabular: The task's preprocessing parameters (for the target).
-        problem: The task's ``problems.<task>``.
+        problem: The task's ``tasks.<task>.problem``.
         params: ``reporting`` parameters.
         random_state: The project seed.
 

@@ -21,9 +21,10 @@ from roadmap_pipelines.ml.reports.figures import (
     round_value,
     rounded,
 )
-from roadmap_pipelines.params.preprocessing import TabularParams, TimeSeriesParams
-from roadmap_pipelines.params.problems import ProblemParam, problem_kind
+from roadmap_pipelines.params.preprocessing import TimeSeriesParams
+from roadmap_pipelines.params.problems import problem_kind
 from roadmap_pipelines.params.reporting import ReportingParams
+from roadmap_pipelines.params.tasks import TaskParams
 
 # Figures are typed ``Any``: Kedro resolves node type hints at import time, and importing
 # plotly there would slow every CLI call, Kedro-Viz and the tests.
@@ -98,17 +99,13 @@ def correlate_features(train: pd.DataFrame, params: ReportingParams) -> pd.DataF
         params: ``reporting`` parameters (``correlation_method``).
 
     Returns:
-        The square correlation matrix, indexed and labelled by column name.
-
-    Raises:
-        InputDataError: If the train split has fewer than two numeric columns.
+        The square correlation matrix, indexed and labelled by column name; empty (no rows,
+        no columns) when the train split has fewer than two numeric columns, which
+        ``plot_correlations`` then explains instead of drawing.
     """
     numeric = _numeric_columns(train)
     if len(numeric) < 2:
-        raise InputDataError(
-            f"The train split has {len(numeric)} numeric column(s) ({numeric}); "
-            "a correlation matrix needs at least two."
-        )
+        return pd.DataFrame(index=pd.Index([], name="column", dtype=object))
     matrix = train[numeric].astype("float64").corr(method=params.correlation_method)
     return matrix.round(6).rename_axis("column")
 
@@ -125,6 +122,13 @@ def plot_correlations(matrix: pd.DataFrame, params: ReportingParams) -> Any:
     """
     import plotly.graph_objects as go
 
+    title = f"{params.correlation_method.title()} correlation (train split)"
+    if matrix.shape[1] < 2:
+        return note(
+            title,
+            "not applicable: a correlation matrix needs at least two numeric columns, "
+            "and the train split has fewer",
+        )
     figure = go.Figure(
         go.Heatmap(
             z=matrix.to_numpy(),
@@ -219,7 +223,7 @@ def _cramers_v(first: pd.Series, second: pd.Series) -> float:
 
 
 def rank_target_associations(
-    train: pd.DataFrame, tabular: TabularParams, problem: ProblemParam
+    train: pd.DataFrame, tabular: TaskParams, problem: str
 ) -> pd.DataFrame:
     """Rank every feature by the strength of its relation to the target, on a 0-1 scale.
 
@@ -231,7 +235,7 @@ def rank_target_associations(
     Args:
         train: The cleaned train split.
         tabular: The task's preprocessing parameters (for the target).
-        problem: The task's ``problems.<task>``.
+        problem: The task's ``tasks.<task>.problem``.
 
     Returns:
         ``feature``, ``kind`` (numeric or categorical), ``measure`` and ``association``
@@ -311,7 +315,7 @@ def _numeric_counts(
 
 
 def plot_feature_distributions(
-    train: pd.DataFrame, tabular: TabularParams, problem: ProblemParam, params: ReportingParams
+    train: pd.DataFrame, tabular: TaskParams, problem: str, params: ReportingParams
 ) -> Any:
     """Draw the distribution of every feature of the train split, by class for classifiers.
 
@@ -323,7 +327,7 @@ def plot_feature_distributions(
     Args:
         train: The cleaned train split.
         tabular: The task's preprocessing parameters (for the target).
-        problem: The task's ``problems.<task>``.
+        problem: The task's ``tasks.<task>.problem``.
         params: ``reporting`` parameters.
 
     Returns:
@@ -367,14 +371,14 @@ def plot_feature_distributions(
 
 
 def plot_target_distribution(
-    train: pd.DataFrame, tabular: TabularParams, problem: ProblemParam, params: ReportingParams
+    train: pd.DataFrame, tabular: TaskParams, problem: str, params: ReportingParams
 ) -> Any:
     """Draw the target of the train split: class counts, or a histogram of a numeric target.
 
     Args:
         train: The cleaned train split.
         tabular: The task's preprocessing parameters (for the target).
-        problem: The task's ``problems.<task>``.
+        problem: The task's ``tasks.<task>.problem``.
         params: ``reporting`` parameters (``distribution_bins``).
 
     Returns:
@@ -433,8 +437,8 @@ def plot_target_distribution(
 def plot_feature_pairs(
     train: pd.DataFrame,
     associations: pd.DataFrame,
-    tabular: TabularParams,
-    problem: ProblemParam,
+    tabular: TaskParams,
+    problem: str,
     params: ReportingParams,
     random_state: int,
 ) -> Any:
@@ -444,7 +448,7 @@ def plot_feature_pairs(
         train: The cleaned train split.
         associations: ``rank_target_associations`` output.
         tabular: The task's preprocessing parameters (for the target).
-        problem: The task's ``problems.<task>``.
+        problem: The task's ``tasks.<task>.problem``.
         params: ``reporting`` parameters (``top_features``, ``scatter_max_rows``).
         random_state: The project seed (the row sample).
 

@@ -48,12 +48,12 @@ from roadmap_pipelines.pipelines.reporting.timeseries_nodes import (
     plot_autocorrelation,
     plot_decomposition,
 )
-from roadmap_pipelines.tabular_tasks import TABULAR_TASKS, for_each_task
+from roadmap_pipelines.project.tasks import current_tasks, for_each_task
 
 PARAMS = "params:reporting"
 SEED = "params:random_state"
-TABULAR = "params:preprocessing.tabular"
-PROBLEM = "params:problems"
+TABULAR = "params:task"
+PROBLEM = "params:problem"
 MODELLING = "params:modelling_tabular"
 COLUMNS = "params:preprocessing.timeseries"
 
@@ -64,18 +64,24 @@ FORECAST_REPORTS = report_keys(FORECASTS)
 
 
 def create_pipeline(**kwargs) -> Pipeline:
-    """Create the ``reporting`` pipeline."""
+    """Create the ``reporting`` pipeline.
+
+    Args:
+        **kwargs: ``tasks``: task names (default: those the configuration declares).
+    """
+    tasks = tuple(kwargs["tasks"]) if kwargs.get("tasks") is not None else current_tasks()
     tabular = for_each_task(
         _tabular_eda() + _model_reports(),
-        task_parameters=("preprocessing.tabular", "problems", "modelling_tabular"),
+        task_parameters=("modelling_tabular",),
         shared=(PARAMS, SEED),
+        tasks=tasks,
     )
-    tabular += for_each_task(segmentation_reports(), task_parameters=())
+    tabular += for_each_task(segmentation_reports(), task_parameters=(), tasks=tasks)
     return (
         tabular
         + _timeseries_eda()
         + _forecast_reports()
-        + _html_report(TIMESERIES_REPORTS + FORECAST_REPORTS)
+        + _html_report(tasks, TIMESERIES_REPORTS + FORECAST_REPORTS)
     )
 
 
@@ -276,9 +282,9 @@ def _forecast_reports() -> Pipeline:
     )
 
 
-def _html_report(shared_reports: tuple[str, ...]) -> Pipeline:
-    """The HTML page's node: it takes every report by its catalog name."""
-    names = [f"{task}.{report}" for task in TABULAR_TASKS for report in TASK_REPORTS]
+def _html_report(tasks: tuple[str, ...], shared_reports: tuple[str, ...]) -> Pipeline:
+    """The HTML page's node: it takes every report by its catalog name, task by task."""
+    names = [f"{task}.{report}" for task in tasks for report in TASK_REPORTS]
     names += list(shared_reports)
     with warnings.catch_warnings():
         # Kedro warns once per process when a node outside a namespace reads a namespaced

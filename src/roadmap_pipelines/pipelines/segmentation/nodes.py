@@ -23,9 +23,9 @@ from roadmap_pipelines.ml.clustering.clusterers import (
     linkage_matrix,
     make_clusterer,
 )
-from roadmap_pipelines.params.preprocessing import TabularParams
-from roadmap_pipelines.params.problems import ProblemParam, problem_kind
+from roadmap_pipelines.params.problems import problem_kind
 from roadmap_pipelines.params.segmentation import SegmentationParams
+from roadmap_pipelines.params.tasks import TaskParams
 
 _KEY = "parameters_segmentation.yml: segmentation.<task>"
 DECIMALS = 6
@@ -125,7 +125,7 @@ def prepare_features(
     train: pd.DataFrame,
     preprocessor: Pipeline,
     params: SegmentationParams,
-    tabular: TabularParams,
+    tabular: TaskParams,
     random_state: int,
 ) -> pd.DataFrame:
     """Fit the feature preprocessor on the training rows and return the features to segment.
@@ -186,7 +186,7 @@ def prepare_features(
     return matrix
 
 
-def check_sizes(n_rows: int, params: SegmentationParams, tabular: TabularParams) -> None:
+def check_sizes(n_rows: int, params: SegmentationParams, tabular: TaskParams) -> None:
     """Refuse a k range, fixed k or perplexity the ``n_rows`` rows cannot support.
 
     Raises:
@@ -494,8 +494,8 @@ def validate_externally(
     trial_labels: pd.DataFrame,
     train: pd.DataFrame,
     params: SegmentationParams,
-    tabular: TabularParams,
-    problem: ProblemParam,
+    tabular: TaskParams,
+    problem: str,
 ) -> pd.DataFrame:
     """Add each trial's agreement with the target classes, where the task has classes.
 
@@ -508,7 +508,7 @@ def validate_externally(
         train: ``<task>.feature_train`` (for the target).
         params: The task's segmentation parameters (``external_validation``).
         tabular: The task's preprocessing parameters (for the target).
-        problem: The task's ``problems.<task>``: only classification targets are labels.
+        problem: The task's ``tasks.<task>.problem``: only classification targets are labels.
 
     Returns:
         ``scores``, with ``adjusted_rand`` and ``normalized_mutual_info`` for a
@@ -551,7 +551,7 @@ def profile_clusters(
     train: pd.DataFrame,
     assignments: pd.DataFrame,
     preprocessor: Pipeline,
-    tabular: TabularParams,
+    tabular: TaskParams,
 ) -> pd.DataFrame:
     """Describe each cluster of the chosen clustering in the original feature values.
 

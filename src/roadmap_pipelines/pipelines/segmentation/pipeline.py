@@ -12,21 +12,26 @@ from roadmap_pipelines.pipelines.segmentation.nodes import (
     summarise_segmentation,
     validate_externally,
 )
-from roadmap_pipelines.tabular_tasks import for_each_task
+from roadmap_pipelines.project.tasks import for_each_task
 
 SEGMENTATION = "params:segmentation"
-TABULAR = "params:preprocessing.tabular"
-PROBLEM = "params:problems"
+TABULAR = "params:task"
+PROBLEM = "params:problem"
 SEED = "params:random_state"
 TAGS = ["segmentation"]
 
 
 def create_pipeline(**kwargs) -> Pipeline:
-    """Create the ``segmentation`` pipeline, once per tabular task."""
+    """Create the ``segmentation`` pipeline, once per tabular task.
+
+    Args:
+        **kwargs: ``tasks``: task names (default: those the configuration declares).
+    """
     return for_each_task(
         _segmentation(),
-        task_parameters=("segmentation", "preprocessing.tabular", "problems"),
+        task_parameters=("segmentation",),
         shared=(SEED,),
+        tasks=kwargs.get("tasks"),
     )
 
 
