@@ -1,0 +1,1 @@
+"""Library layer: imports neither Kedro nor any pipeline."""

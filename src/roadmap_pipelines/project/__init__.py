@@ -1,0 +1,1 @@
+"""Project tooling: run safety (lock, journal), configuration checks, model file integrity."""
