@@ -70,14 +70,15 @@ class NodeTimingHooks:
         )
 
 
-def _local_output_path(catalog: CatalogProtocol, dataset_name: str) -> Path | None:
-    """Return the local file or folder an output dataset writes to, or ``None``."""
+def _local_output_paths(catalog: CatalogProtocol, dataset_name: str) -> list[Path]:
+    """The local files or folders an output dataset writes to (none if not local)."""
     dataset = catalog.get(dataset_name, fallback_to_runtime_pattern=True)
     # file datasets keep their location in _filepath, folder datasets (partitions) in _path
     location = getattr(dataset, "_filepath", None) or getattr(dataset, "_path", None)
     if location is None or getattr(dataset, "_protocol", "file") != "file":
-        return None
-    return Path(str(location))
+        return []
+    companions = getattr(dataset, "companion_paths", list)()
+    return [Path(str(location)), *(Path(str(path)) for path in companions)]
 
 
 class RunRollbackHooks:
@@ -99,7 +100,7 @@ class RunRollbackHooks:
         self._root = root
         self._lock: ProjectLock | None = None
         self._journal: OutputJournal | None = None
-        self._paths: dict[str, Path] = {}
+        self._paths: dict[str, list[Path]] = {}
         self._previous_handlers: dict[int, Any] = {}
 
     @hook_impl
@@ -127,17 +128,18 @@ class RunRollbackHooks:
                 )
         self._paths = {}
         for name in sorted(pipeline.all_outputs()):
-            path = _local_output_path(catalog, name)
-            if path is not None:
-                self._paths[name] = path
-        self._journal.begin(self._paths.values())
+            paths = _local_output_paths(catalog, name)
+            if paths:
+                self._paths[name] = paths
+        self._journal.begin(path for paths in self._paths.values() for path in paths)
         self._install_signal_handlers()
 
     @hook_impl
     def before_dataset_saved(self, dataset_name: str) -> None:
         """Move the dataset's previous file aside (a rename) before it is overwritten."""
-        if self._journal is not None and dataset_name in self._paths:
-            self._journal.protect(self._paths[dataset_name])
+        if self._journal is not None:
+            for path in self._paths.get(dataset_name, []):
+                self._journal.protect(path)
 
     @hook_impl
     def on_pipeline_error(self, error: Exception) -> None:
