@@ -101,7 +101,7 @@ def estimator_class(name: str, problem: Problem) -> type:
             )
     else:
         path = name
-    return import_class(path, "estimator", ("fit", "predict", "get_params"))
+    return import_class(path, "estimator", ("fit", "get_params"))
 
 
 def make_estimator(

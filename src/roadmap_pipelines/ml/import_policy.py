@@ -93,7 +93,7 @@ def import_class(path: str, role: str, required: tuple[str, ...] = ("fit",)) -> 
     missing = [name for name in required if not callable(getattr(found, name, None))]
     if missing:
         raise ImportPolicyError(
-            f"{role} '{path}' ({found.__name__}) is not a {role}: it has no "
-            f"{', '.join(missing)} method"
+            f"{role} '{path}' ({found.__name__}) has no {', '.join(missing)} method: "
+            f"it is not usable as the {role}"
         )
     return found

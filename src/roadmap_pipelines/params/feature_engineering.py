@@ -42,7 +42,7 @@ class Creation(StrictModel):
             try:
                 check(formula)
             except FormulaError as error:
-                errors.append(f"formula '{name}' {error}")
+                errors.append(f"formulas.{name}: {formula!r} {error}")
         if errors:
             raise ValueError("; ".join(errors))
         return self
