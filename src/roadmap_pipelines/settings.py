@@ -2,9 +2,16 @@
 
 from kedro.config import OmegaConfigLoader
 
-from roadmap_pipelines.hooks import NodeTimingHooks, RunRollbackHooks, ThreadLimitHooks
+from roadmap_pipelines.hooks import (
+    ConfigCheckHooks,
+    NodeTimingHooks,
+    RunRollbackHooks,
+    ThreadLimitHooks,
+)
 
-HOOKS = (NodeTimingHooks(), RunRollbackHooks(), ThreadLimitHooks())
+# pluggy calls the last registered first: configuration is checked before the run takes the
+# project lock and journals its outputs
+HOOKS = (NodeTimingHooks(), RunRollbackHooks(), ThreadLimitHooks(), ConfigCheckHooks())
 
 CONFIG_LOADER_CLASS = OmegaConfigLoader
 CONFIG_LOADER_ARGS = {
