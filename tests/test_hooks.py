@@ -190,3 +190,37 @@ def test_thread_limits_hold_during_a_run_and_are_restored_after() -> None:
         hooks.on_pipeline_error()
         assert _blas_threads() == {2}
     assert seen == [{1}]
+
+
+@pytest.mark.parametrize("policy", ["warn", "fail"])
+def test_failures_recorded_inside_a_run_are_logged_and_fail_it_if_told(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, policy: str
+) -> None:
+    from kedro.framework.hooks.manager import _create_hook_manager
+    from kedro_datasets.json import JSONDataset
+
+    from roadmap_pipelines.hooks import PartialFailureError, PartialFailureHooks
+
+    record = {"series_id": "flat", "stage": "input", "reason": "constant series"}
+    catalog = DataCatalog(
+        {
+            "failures": JSONDataset(
+                filepath=str(tmp_path / "failures.json"), metadata={"failures": True}
+            ),
+            "params:on_partial_failure": MemoryDataset(policy),
+        }
+    )
+    pipeline = Pipeline([Node(lambda: [record], None, "failures", name="collect")])
+    hooks = PartialFailureHooks()
+    manager = _create_hook_manager()
+    manager.register(hooks)
+    caplog.set_level(logging.WARNING, logger="roadmap_pipelines.hooks")
+
+    hooks.before_pipeline_run(pipeline=pipeline, catalog=catalog)
+    if policy == "fail":
+        with pytest.raises(PartialFailureError, match="1 series or task"):
+            SequentialRunner().run(pipeline, catalog, manager)
+    else:
+        SequentialRunner().run(pipeline, catalog, manager)
+        assert "on_partial_failure: warn lets the run go on" in caplog.text
+    assert "failures: {'series_id': 'flat'" in caplog.text

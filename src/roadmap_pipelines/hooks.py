@@ -326,3 +326,49 @@ def _catalog_runtime_keys(conf_source: Path, environments: list[str]) -> set[str
         for path in (conf_source / environment).glob("catalog*.yml"):
             names.update(re.findall(r"\$\{runtime_params:([A-Za-z_][\w]*)", path.read_text()))
     return names
+
+
+class PartialFailureHooks:
+    """List every series or task that failed inside a run, and fail the run if told to.
+
+    Nodes that carry on past a failing series record it in a dataset the catalog marks
+    ``metadata: {failures: true}`` (``ts_failures``) instead of stopping the run. Each record
+    is logged as a warning when the dataset is saved; with ``on_partial_failure: fail`` in
+    ``conf/base/parameters.yml`` the run then stops (its outputs are rolled back and the exit
+    status is non-zero); with ``warn`` (the default) it goes on.
+    """
+
+    def __init__(self) -> None:
+        self._policy = "warn"
+        self._flagged: set[str] = set()
+
+    @hook_impl
+    def before_pipeline_run(self, pipeline: Pipeline, catalog: CatalogProtocol) -> None:
+        """Find the failure datasets of this run and read the policy."""
+        from roadmap_pipelines.project.config_checks import partial_failure_policy
+
+        self._policy = partial_failure_policy(catalog)
+        self._flagged = set()
+        for name in pipeline.all_outputs():
+            dataset = catalog.get(name, fallback_to_runtime_pattern=True)
+            if ((getattr(dataset, "metadata", None) or {}).get("failures")) is True:
+                self._flagged.add(name)
+
+    @hook_impl
+    def after_dataset_saved(self, dataset_name: str, data: Any) -> None:
+        """Log each failure record; stop the run under ``on_partial_failure: fail``."""
+        if dataset_name not in self._flagged or not data:
+            return
+        records = data if isinstance(data, list) else [data]
+        for record in records:
+            logger.warning("%s: %s", dataset_name, record)
+        summary = f"{len(records)} series or task(s) failed inside the run (see {dataset_name})"
+        if self._policy == "fail":
+            raise PartialFailureError(
+                summary + "; on_partial_failure: fail in conf/base/parameters.yml stops the run"
+            )
+        logger.warning("%s; on_partial_failure: warn lets the run go on", summary)
+
+
+class PartialFailureError(RuntimeError):
+    """Some series or tasks failed inside a run whose policy is ``fail``."""

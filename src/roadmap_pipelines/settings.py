@@ -5,13 +5,20 @@ from kedro.config import OmegaConfigLoader
 from roadmap_pipelines.hooks import (
     ConfigCheckHooks,
     NodeTimingHooks,
+    PartialFailureHooks,
     RunRollbackHooks,
     ThreadLimitHooks,
 )
 
 # pluggy calls the last registered first: configuration is checked before the run takes the
 # project lock and journals its outputs
-HOOKS = (NodeTimingHooks(), RunRollbackHooks(), ThreadLimitHooks(), ConfigCheckHooks())
+HOOKS = (
+    NodeTimingHooks(),
+    PartialFailureHooks(),
+    RunRollbackHooks(),
+    ThreadLimitHooks(),
+    ConfigCheckHooks(),
+)
 
 CONFIG_LOADER_CLASS = OmegaConfigLoader
 CONFIG_LOADER_ARGS = {

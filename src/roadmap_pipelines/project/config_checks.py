@@ -19,8 +19,9 @@ import yaml
 
 from roadmap_pipelines.ml.import_policy import CONF_KEY as TRUSTED_PACKAGES_KEY
 
+PARTIAL_FAILURE_KEY = "on_partial_failure"
 # top-level keys read by the project itself rather than by a node
-PROJECT_KEYS = frozenset({TRUSTED_PACKAGES_KEY})
+PROJECT_KEYS = frozenset({TRUSTED_PACKAGES_KEY, PARTIAL_FAILURE_KEY})
 
 
 class ConfigurationError(ValueError):
@@ -145,3 +146,20 @@ def candidate_errors(
             except Exception as error:  # noqa: BLE001 - every candidate's error is reported
                 errors.append(f"{source}: modelling_tabular.{task}.candidates.{name}: {error}")
     return errors
+
+
+def partial_failure_policy(catalog: Any) -> str:
+    """``on_partial_failure`` from the run's parameters: ``warn`` (default) or ``fail``.
+
+    Raises:
+        ConfigurationError: For any other value.
+    """
+    try:
+        policy = catalog.load(f"params:{PARTIAL_FAILURE_KEY}")
+    except Exception:  # noqa: BLE001 - not set: the default
+        return "warn"
+    if policy not in ("warn", "fail"):
+        raise ConfigurationError(
+            [f"parameters.yml: {PARTIAL_FAILURE_KEY} is {policy!r}; use warn or fail"]
+        )
+    return policy
