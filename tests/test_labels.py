@@ -47,3 +47,13 @@ def test_declared_labels_and_a_present_positive_class_pass() -> None:
 def test_a_label_only_in_test_is_named_with_its_count() -> None:
     with pytest.raises(LabelError, match=r"label\(s\) 'rare': 2 occur here but never"):
         check_labels_seen_in_training(["good", "bad"], ["good", "rare", "rare"], "test split")
+
+
+def test_unseen_levels_are_counted_without_missing_values() -> None:
+    import pandas as pd
+
+    from roadmap_pipelines.ml.labels import unseen_level_count
+
+    train = pd.Series(["rent", "owner", None])
+    assert unseen_level_count(train, pd.Series(["rent", "priv", "priv", None])) == 2
+    assert unseen_level_count(train, pd.Series([], dtype=object)) == 0

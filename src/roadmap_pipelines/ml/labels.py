@@ -89,3 +89,14 @@ def check_labels_seen_in_training(
             f"(training labels: {sorted(known, key=str)}); the model cannot predict them. "
             "Fix those rows, or re-split so every class is in training (stratified split)"
         )
+
+
+def unseen_level_count(train: pd.Series, other: pd.Series) -> int:
+    """How many non-missing values of ``other`` are levels ``train`` never has.
+
+    The feature encoders treat such levels as documented (one-hot: all zeros or the
+    "infrequent" column; ordinal: the unknown value); the data-quality report counts them.
+    """
+    known = set(train.dropna().tolist())
+    values = other.dropna()
+    return int((~values.isin(known)).sum()) if len(values) else 0
