@@ -9,6 +9,11 @@ from pathlib import Path
 import pytest
 
 from project_runs import copy_project, run_session
+from roadmap_pipelines.ml.import_policy import allow_packages
+
+# Tests name their toy estimators by import path (``toy_estimators.Toy``), some at import time:
+# trust them as a user trusts a package by listing it under ``trusted_packages``.
+allow_packages(["toy_estimators"])
 
 # Tests that need one of these fixtures run real Kedro sessions on a copy of the project:
 # they are the `e2e` lane, which `make test-fast` leaves out (pyproject.toml declares the

@@ -185,6 +185,7 @@ def test_changing_the_yaml_alone_changes_the_output(features_copy: Path) -> None
     changed = {path for path in after if after[path] != before.get(path)}
     assert changed == {
         "data/04_feature/credit/preprocessor.pkl",
+        "data/04_feature/credit/preprocessor.pkl.sha256",
         "data/08_reporting/credit/feature_report.json",
     }
 

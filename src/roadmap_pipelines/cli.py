@@ -1,4 +1,5 @@
-"""Project commands: ``kedro dvc sync|check`` and ``kedro task add|remove``.
+"""Project commands: ``kedro run`` (Kedro's, with early checks and short errors),
+``kedro dvc sync|check`` and ``kedro task add|remove``.
 
 Kedro's CLI imports ``<package>.cli`` from the project it runs in and adds the commands of its
 ``cli`` group to its own (``kedro.framework.cli.cli.KedroCLI.project_groups``); no entry point
@@ -10,19 +11,59 @@ Kedro imports this module on every command: the generator is imported inside the
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
-from kedro.framework.cli.project import run
+from kedro.framework.cli.project import run as kedro_run
 from kedro.framework.startup import ProjectMetadata
 
 __all__ = ["cli", "run"]
+
+TRACEBACK_ENV = "ROADMAP_TRACEBACK"
 
 
 @click.group(name="roadmap-pipelines")
 def cli() -> None:
     """Commands of the roadmap-pipelines project."""
+
+
+@cli.command(
+    name="run",
+    params=[
+        *kedro_run.params,
+        click.Option(
+            ["--verbose"],
+            is_flag=True,
+            help=f"On an error, print the full traceback (or set {TRACEBACK_ENV}=1).",
+        ),
+    ],
+    help=(kedro_run.help or "")
+    + "\n\nUnknown --pipelines or --namespaces are refused with the names that exist. A "
+    "configuration or data error prints one short message; --verbose shows the traceback. "
+    "Exit status: 0 success, 1 error, 75 another run holds the project lock, 130/143 "
+    "interrupted by SIGINT/SIGTERM (outputs restored).",
+)
+def run(verbose: bool, **options: Any) -> Any:
+    """Kedro's ``run`` with the pipeline and namespace names checked first."""
+    from roadmap_pipelines.project.run_errors import check_selection, short_message
+
+    verbose = verbose or os.environ.get(TRACEBACK_ENV, "") not in ("", "0")
+    try:
+        check_selection(
+            options["pipelines"] or ([options["pipeline"]] if options["pipeline"] else []),
+            options["namespaces"] or [],
+        )
+        return kedro_run.callback(**options)
+    except Exception as error:
+        if verbose:
+            raise
+        message, status = short_message(error)
+        click.secho(message, err=True, fg="red")
+        click.echo(f"(full traceback: rerun with --verbose, or set {TRACEBACK_ENV}=1)", err=True)
+        sys.exit(status)
 
 
 @cli.group()

@@ -3,13 +3,25 @@
 from kedro.config import OmegaConfigLoader
 
 from roadmap_pipelines.project.hooks import (
+    ConfigCheckHooks,
     NodeTimingHooks,
+    PartialFailureHooks,
     RunRollbackHooks,
     TaskConfigHooks,
     ThreadLimitHooks,
 )
 
-HOOKS = (TaskConfigHooks(), NodeTimingHooks(), RunRollbackHooks(), ThreadLimitHooks())
+# pluggy calls the last registered first: the task list is read from the context's
+# configuration, then configuration is checked before the run takes the project lock and
+# journals its outputs
+HOOKS = (
+    NodeTimingHooks(),
+    PartialFailureHooks(),
+    RunRollbackHooks(),
+    ThreadLimitHooks(),
+    ConfigCheckHooks(),
+    TaskConfigHooks(),
+)
 
 CONFIG_LOADER_CLASS = OmegaConfigLoader
 CONFIG_LOADER_ARGS = {

@@ -49,9 +49,13 @@ def catalog(tmp_path: Path) -> DataCatalog:
 
 
 def _run_with_hooks(pipeline: Pipeline, catalog: DataCatalog, hooks: RunRollbackHooks) -> None:
+    from kedro.framework.hooks.manager import _create_hook_manager
+
+    manager = _create_hook_manager()
+    manager.register(hooks)
     hooks.before_pipeline_run(pipeline=pipeline, catalog=catalog)
     try:
-        SequentialRunner().run(pipeline, catalog)
+        SequentialRunner().run(pipeline, catalog, manager)
     except Exception as error:
         hooks.on_pipeline_error(error=error)
         raise
@@ -66,22 +70,55 @@ def test_failed_run_restores_overwritten_and_removes_new_outputs(
     monkeypatch.setattr(tempfile, "tempdir", str(snapshots))
 
     with pytest.raises(ValueError, match="second node breaks"):
-        _run_with_hooks(_two_step_pipeline(_fail), catalog, RunRollbackHooks())
+        _run_with_hooks(_two_step_pipeline(_fail), catalog, RunRollbackHooks(tmp_path))
 
     assert (tmp_path / "existing.csv").read_text() == "a\n100\n"
     assert not (tmp_path / "created.csv").exists()
+    # nothing copied to $TMPDIR; the journal and backups inside the project are gone
     assert not list(snapshots.iterdir())
+    assert sorted(p.name for p in (tmp_path / ".kedro-run").iterdir()) == ["lock"]
+
+
+def test_a_file_that_cannot_be_restored_is_reported_and_the_run_error_kept(
+    catalog: DataCatalog, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog
+) -> None:
+    import os
+
+    real_replace = os.replace
+
+    def refuse_existing(source, target, *args, **kwargs):
+        if str(target).endswith("existing.csv"):
+            raise PermissionError(13, "Permission denied")
+        return real_replace(source, target, *args, **kwargs)
+
+    monkeypatch.setattr(os, "replace", refuse_existing)
+    caplog.set_level(logging.ERROR, logger="roadmap_pipelines.project.hooks")
+
+    with pytest.raises(ValueError, match="second node breaks"):
+        _run_with_hooks(_two_step_pipeline(_fail), catalog, RunRollbackHooks(tmp_path))
+
+    assert not (tmp_path / "created.csv").exists()  # the other output was still handled
+    assert "could NOT restore 1 output(s)" in caplog.text
+    assert "existing.csv: Permission denied" in caplog.text
+    # the journal stays, so the next run restores the file once it can
+    monkeypatch.setattr(os, "replace", real_replace)
+    from roadmap_pipelines.project.run_guard import OutputJournal
+
+    report = OutputJournal(tmp_path).rollback()
+    assert report.restored == ["existing.csv"] and not report.failed
+    assert (tmp_path / "existing.csv").read_text() == "a\n100\n"
 
 
 def test_successful_run_keeps_its_outputs_and_drops_snapshots(
     catalog: DataCatalog, tmp_path: Path
 ) -> None:
-    hooks = RunRollbackHooks()
+    hooks = RunRollbackHooks(tmp_path)
     _run_with_hooks(_two_step_pipeline(_double), catalog, hooks)
 
     assert pd.read_csv(tmp_path / "existing.csv")["a"].tolist() == [2, 4]
     assert pd.read_csv(tmp_path / "created.csv")["a"].tolist() == [4, 8]
-    assert hooks._backup_dir is None
+    assert not (tmp_path / ".kedro-run" / "journal.json").exists()
+    assert not (tmp_path / ".kedro-run" / "backup").exists()
 
 
 def test_timing_logs_one_line_per_node_and_a_summary(caplog: pytest.LogCaptureFixture) -> None:
@@ -126,7 +163,7 @@ def test_failed_run_restores_a_partitioned_folder(tmp_path: Path) -> None:
     )
 
     with pytest.raises(ValueError, match="second node breaks"):
-        _run_with_hooks(pipeline, catalog, RunRollbackHooks())
+        _run_with_hooks(pipeline, catalog, RunRollbackHooks(tmp_path))
 
     assert sorted(path.name for path in folder.iterdir()) == ["old.csv"]
 
@@ -153,3 +190,37 @@ def test_thread_limits_hold_during_a_run_and_are_restored_after() -> None:
         hooks.on_pipeline_error()
         assert _blas_threads() == {2}
     assert seen == [{1}]
+
+
+@pytest.mark.parametrize("policy", ["warn", "fail"])
+def test_failures_recorded_inside_a_run_are_logged_and_fail_it_if_told(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, policy: str
+) -> None:
+    from kedro.framework.hooks.manager import _create_hook_manager
+    from kedro_datasets.json import JSONDataset
+
+    from roadmap_pipelines.project.hooks import PartialFailureError, PartialFailureHooks
+
+    record = {"series_id": "flat", "stage": "input", "reason": "constant series"}
+    catalog = DataCatalog(
+        {
+            "failures": JSONDataset(
+                filepath=str(tmp_path / "failures.json"), metadata={"failures": True}
+            ),
+            "params:on_partial_failure": MemoryDataset(policy),
+        }
+    )
+    pipeline = Pipeline([Node(lambda: [record], None, "failures", name="collect")])
+    hooks = PartialFailureHooks()
+    manager = _create_hook_manager()
+    manager.register(hooks)
+    caplog.set_level(logging.WARNING, logger="roadmap_pipelines.project.hooks")
+
+    hooks.before_pipeline_run(pipeline=pipeline, catalog=catalog)
+    if policy == "fail":
+        with pytest.raises(PartialFailureError, match="1 series or task"):
+            SequentialRunner().run(pipeline, catalog, manager)
+    else:
+        SequentialRunner().run(pipeline, catalog, manager)
+        assert "on_partial_failure: warn lets the run go on" in caplog.text
+    assert "failures: {'series_id': 'flat'" in caplog.text

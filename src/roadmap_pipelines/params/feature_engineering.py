@@ -34,6 +34,20 @@ class Creation(StrictModel):
     )
 
     @model_validator(mode="after")
+    def _formulas_parse(self) -> Creation:
+        from roadmap_pipelines.ml.features.formulas import FormulaError, check
+
+        errors = []
+        for name, formula in self.formulas.items():
+            try:
+                check(formula)
+            except FormulaError as error:
+                errors.append(f"formulas.{name}: {formula!r} {error}")
+        if errors:
+            raise ValueError("; ".join(errors))
+        return self
+
+    @model_validator(mode="after")
     def _interactions_have_two_columns(self) -> Creation:
         short = [group for group in self.interactions if len(set(group)) < 2]
         if short:

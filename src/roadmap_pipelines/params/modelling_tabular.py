@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from pydantic import ConfigDict, Field, PositiveInt, field_validator, model_validator
 
+from roadmap_pipelines.ml.import_policy import check_trusted
 from roadmap_pipelines.ml.tabular.estimators import REGISTRY
 from roadmap_pipelines.ml.tabular.metrics import CLASSIFICATION_METRICS, REGRESSION_METRICS
 from roadmap_pipelines.params.base import StrictModel
@@ -98,9 +99,11 @@ class Candidate(StrictModel):
     @field_validator("estimator")
     @classmethod
     def _known_short_name(cls, name: str) -> str:
-        # import paths are imported (and checked) by the node; short names are checked here,
-        # before any node runs
-        if "." not in name and name not in REGISTRY:
+        # short names and the package of an import path are checked here, before any node
+        # runs; the project's pre-run check builds every candidate (hooks.ConfigCheckHooks)
+        if "." in name:
+            check_trusted(name, "estimator")
+        elif name not in REGISTRY:
             raise ValueError(
                 f"unknown estimator '{name}'; short names: {sorted(REGISTRY)}, or an import "
                 "path such as sklearn.ensemble.ExtraTreesRegressor"

@@ -30,7 +30,7 @@ from __future__ import annotations
 import difflib
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -272,8 +272,12 @@ def build_stage(name: str, pipeline: Pipeline, view: ProjectView) -> dict[str, A
     inputs = [
         view.datasets[dataset] for dataset in sorted(pipeline.inputs() & view.datasets.keys())
     ]
+    # "<dataset>#<n>": a file the dataset writes beside its own (load_project)
+    written = pipeline.all_outputs()
     outputs = [
-        view.datasets[dataset] for dataset in sorted(pipeline.all_outputs() & view.datasets.keys())
+        view.datasets[dataset]
+        for dataset in sorted(view.datasets)
+        if dataset.split("#")[0] in written
     ]
     for file in inputs + outputs:
         if file.versioned:
@@ -569,6 +573,14 @@ def load_project(root: Path) -> ProjectView:
             type=" ".join(str(config.get(key, "")) for key in ("type", "backend")).strip(),
             versioned=bool(config.get("versioned", False)),
         )
+        # files a dataset writes beside its own (a pickle's hash record) are outputs too
+        companions = getattr(catalog.get(name), "companion_paths", list)()
+        for index, companion in enumerate(companions):
+            datasets[f"{name}#{index}"] = replace(
+                datasets[name],
+                name=f"{name}#{index}",
+                path=_local_path({"filepath": str(companion)}, root),
+            )
     return ProjectView(
         root=root,
         package=metadata.package_name,

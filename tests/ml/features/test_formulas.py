@@ -119,11 +119,32 @@ def test_undefined_results_are_missing_values_without_warnings(
     assert not np.isinf(result).any()
 
 
-@pytest.mark.parametrize("formula", ["a + 1 / 0", "a * 10.0 ** 400"])
-def test_constant_division_by_zero_or_overflow_gives_missing_values(
-    table: pd.DataFrame, formula: str
-) -> None:
-    assert evaluate(formula, table).isna().all()
+@pytest.mark.parametrize("formula", ["a + 1 / 0", "a * 10.0 ** 400", "a ** 9**9**9"])
+def test_a_constant_part_that_is_not_finite_is_refused(table: pd.DataFrame, formula: str) -> None:
+    # it would make the feature missing on (almost) every row, silently
+    with pytest.raises(FormulaError, match="constant part .* is not a finite number"):
+        evaluate(formula, table)
+
+
+def test_a_formula_missing_on_every_row_is_refused(table: pd.DataFrame) -> None:
+    # an all-missing feature would be imputed to a constant and pass for a working one
+    with pytest.raises(FormulaError, match="gives no finite value on any row"):
+        evaluate("log(b - 10)", table)
+
+
+@pytest.mark.parametrize(
+    ("formula", "expected"),
+    [
+        (" + ".join(["a"] * 100_000), "formulas are limited to 2000"),
+        ("-" * 1500 + "a", "limited to 400|nested too deeply"),
+        (" + ".join(["a"] * 300), "formulas are limited to 400"),
+    ],
+)
+def test_huge_formulas_are_refused_before_any_data(formula: str, expected: str) -> None:
+    from roadmap_pipelines.ml.features.formulas import check
+
+    with pytest.raises(FormulaError, match=expected):
+        check(formula)
 
 
 REFUSALS = {

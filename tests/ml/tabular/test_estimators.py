@@ -150,8 +150,39 @@ def test_classification_only_name_for_regression_is_refused() -> None:
 def test_import_path_that_does_not_import_is_refused() -> None:
     with pytest.raises(ValueError, match=r"'sklearn\.ensemble\.NoSuchForest' does not import"):
         make_estimator("sklearn.ensemble.NoSuchForest", "regression", {}, SEED, 1)
-    with pytest.raises(ValueError, match="does not import"):
+    with pytest.raises(ValueError, match="package 'no_such_package' is not trusted"):
         make_estimator("no_such_package.Model", "regression", {}, SEED, 1)
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("os.system", "package 'os' is not trusted"),
+        ("subprocess.Popen", "package 'subprocess' is not trusted"),
+        ("builtins.eval", "package 'builtins' is not trusted"),
+        ("sklearn.utils.estimator_html_repr", "is a function, not a class"),
+        ("statsmodels.regression.linear_model.OLS", "has no get_params method"),
+    ],
+)
+def test_import_paths_reach_only_estimator_classes_of_trusted_packages(
+    path: str, expected: str
+) -> None:
+    with pytest.raises(ValueError, match=expected):
+        make_estimator(path, "regression", {}, SEED, 1)
+
+
+def test_a_package_listed_as_trusted_is_allowed() -> None:
+    from roadmap_pipelines.ml import import_policy
+
+    with pytest.raises(ValueError, match="add 'toy_estimators2' to trusted_packages"):
+        import_policy.check_trusted("toy_estimators2.Toy", "estimator")
+    before = set(import_policy._extra_packages)
+    try:
+        import_policy.allow_packages(["toy_estimators2"])
+        import_policy.check_trusted("toy_estimators2.Toy", "estimator")
+    finally:
+        import_policy._extra_packages.clear()
+        import_policy._extra_packages.update(before)
 
 
 def test_unknown_kwarg_lists_the_accepted_ones() -> None:

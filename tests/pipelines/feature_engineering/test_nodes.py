@@ -199,9 +199,7 @@ def test_date_parts_of_a_column_that_is_not_datetime(table: pd.DataFrame) -> Non
 @pytest.mark.parametrize(
     ("formula", "fragment"),
     [
-        ("a +", "'a +' is not a valid expression (invalid syntax)"),
         ("a * s", "'a * s' column 's' is category, not numeric"),
-        ("__import__('os')", "calls something other than one of"),
         ("2 * 3", "reads no column: a constant is not a feature"),
     ],
 )
@@ -210,6 +208,21 @@ def test_bad_formulas_name_the_key(table: pd.DataFrame, formula: str, fragment: 
 
     assert message.startswith(f"{KEY}.creation.formulas.f: ")
     assert fragment in message
+
+
+@pytest.mark.parametrize(
+    ("formula", "fragment"),
+    [
+        ("a +", "'a +' is not a valid expression (invalid syntax)"),
+        ("__import__('os')", "calls something other than one of"),
+        ("a ** 9**9**9", "constant part `9 ** 9 ** 9`"),
+    ],
+)
+def test_formulas_that_are_not_arithmetic_stop_at_validation(formula: str, fragment: str) -> None:
+    # before any node: the parameters model parses every formula
+    with pytest.raises(ValueError) as raised:
+        params({"formulas": {"f": formula}})
+    assert "formulas.f: " in str(raised.value) and fragment in str(raised.value)
 
 
 def test_an_interaction_of_a_text_column_is_refused(table: pd.DataFrame) -> None:

@@ -183,7 +183,7 @@ def test_every_output_has_a_catalog_entry_with_the_right_type() -> None:
             "search_trials": "CSVDataset",
             "leaderboard": "CSVDataset",
             "fit_times": "JSONDataset",
-            "model": "PickleDataset",
+            "model": "HashCheckedPickleDataset",
             "model_metadata": "JSONDataset",
             "test_metrics": "JSONDataset",
             "test_predictions": "ParquetDataset",

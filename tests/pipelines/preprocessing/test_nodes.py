@@ -93,6 +93,11 @@ def table(**columns: Any) -> pd.DataFrame:
     )
 
 
+def split_steps(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The split's own steps, without the unseen-level counts it adds per column."""
+    return [s for s in steps if s["rule"] != "unseen_level"]
+
+
 def step(
     stage: str, rule: str, count: int, column: str | None = None, split: str = "all"
 ) -> dict[str, Any]:
@@ -358,9 +363,20 @@ def test_random_split_sizes_and_order():
     assert sorted(ids(train) + ids(test)) == list(range(1, 13))
     assert ids(train) == sorted(ids(train))
     assert ids(test) == sorted(ids(test))
-    assert steps == [
+    assert split_steps(steps) == [
         step("split", "random", 9, split="train"),
         step("split", "random", 3, split="test"),
+    ]
+    # every categorical feature's test levels the training rows lack are counted
+    new_branches = set(test["branch"].dropna()) - set(train["branch"].dropna())
+    assert [s for s in steps if s["rule"] == "unseen_level"] == [
+        step(
+            "split",
+            "unseen_level",
+            int(test["branch"].isin(new_branches).sum()),
+            column="branch",
+            split="test",
+        )
     ]
 
 
@@ -399,7 +415,7 @@ def test_group_split_keeps_every_group_on_one_side(random_state):
     assert sorted(ids(train) + ids(test)) == list(range(1, 13))
     assert len(train) > 0
     assert len(test) > 0
-    assert steps == [
+    assert split_steps(steps) == [
         step("split", "group", len(train), split="train"),
         step("split", "group", len(test), split="test"),
     ]
@@ -413,7 +429,7 @@ def test_time_split_puts_the_latest_rows_in_test():
     assert ids(test) == [1, 6, 10]
     assert ids(train) == [2, 3, 4, 5, 7, 8, 9, 11, 12]
     assert test["day"].min() > train["day"].max()
-    assert steps == [
+    assert split_steps(steps) == [
         step("split", "time", 9, split="train"),
         step("split", "time", 3, split="test"),
     ]

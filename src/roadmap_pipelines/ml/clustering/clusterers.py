@@ -2,8 +2,8 @@
 
 ``make_clusterer("kmeans", {"n_init": 4}, random_state=42)`` builds a configured, unfitted
 scikit-learn clusterer. A name containing a dot is imported (``sklearn.cluster.Birch``,
-``sklearn.mixture.GaussianMixture``…); anything with ``fit_predict`` will do. Classes are
-imported only when built, so listing the registry stays cheap.
+``sklearn.mixture.GaussianMixture``…): a class with ``fit_predict`` from a trusted package.
+Classes are imported only when built, so listing the registry stays cheap.
 
 The number of clusters is the class's ``n_clusters`` argument (``n_components`` for mixture
 models): the segmentation pipeline searches it over ``k_range`` unless the parameters fix it.
@@ -11,12 +11,13 @@ models): the segmentation pipeline searches it over ``k_range`` unless the param
 
 from __future__ import annotations
 
-import importlib
 import inspect
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+
+from roadmap_pipelines.ml.import_policy import import_class
 
 K_PARAMETERS = ("n_clusters", "n_components")
 
@@ -45,8 +46,9 @@ def clusterer_class(name: str) -> type:
     """Resolve a short name or an import path to a clusterer class.
 
     Raises:
-        ValueError: If the name is unknown, does not import, or names a class without
-            ``fit_predict``.
+        ValueError: If the name is unknown, names a package that is not trusted
+            (``roadmap_pipelines.ml.import_policy``), does not import, or names a class
+            without ``fit_predict``.
     """
     if "." not in name:
         if name not in REGISTRY:
@@ -57,14 +59,7 @@ def clusterer_class(name: str) -> type:
         path = REGISTRY[name].path
     else:
         path = name
-    module_name, _, class_name = path.rpartition(".")
-    try:
-        cls = getattr(importlib.import_module(module_name), class_name)
-    except (ImportError, AttributeError, ValueError) as error:
-        raise ValueError(f"clusterer '{name}' does not import: {error}") from None
-    if not callable(getattr(cls, "fit_predict", None)):
-        raise ValueError(f"clusterer '{name}' ({cls.__name__}) has no fit_predict method")
-    return cls
+    return import_class(path, "clusterer", ("fit", "fit_predict"))
 
 
 def k_parameter(cls: type) -> str | None:

@@ -32,6 +32,10 @@ FUNCTIONS: dict[str, Callable] = {
     "abs": np.abs,
 }
 _QUOTED = re.compile(r"`([^`]+)`")
+# a formula is a feature definition, not a program: these limits keep parsing and evaluation
+# far from Python's recursion limit (a 100,000-term sum overflows the parser's stack)
+MAX_FORMULA_CHARS = 2000
+MAX_FORMULA_NODES = 400
 
 
 class FormulaError(ValueError):
@@ -105,7 +109,24 @@ def evaluate(formula: str, table: pd.DataFrame) -> pd.Series:
         result = value(tree.body)
     if not isinstance(result, pd.Series):
         raise FormulaError("reads no column: a constant is not a feature")
-    return result.replace([np.inf, -np.inf], np.nan)
+    result = result.replace([np.inf, -np.inf], np.nan)
+    inputs = table[sorted(referenced_columns(formula))]
+    if len(table) and result.isna().all() and inputs.notna().all(axis=1).any():
+        # e.g. `Income ** 9**9**9`: every row overflows; a silent all-missing feature would be
+        # imputed to a constant and look like a working feature
+        raise FormulaError(
+            "gives no finite value on any row (overflow, or log/sqrt of negative values?)"
+        )
+    return result
+
+
+def check(formula: str) -> None:
+    """Refuse a formula that is not allowed arithmetic or is too large; reads no data.
+
+    Raises:
+        FormulaError: With the reason.
+    """
+    _parse(formula)
 
 
 def _parse(formula: str) -> tuple[ast.Expression, dict[str, str]]:
@@ -117,15 +138,63 @@ def _parse(formula: str) -> tuple[ast.Expression, dict[str, str]]:
         quoted[name] = match.group(1)
         return name
 
+    if len(formula) > MAX_FORMULA_CHARS:
+        raise FormulaError(
+            f"is {len(formula)} characters long; formulas are limited to {MAX_FORMULA_CHARS}: "
+            "split it into several formula features"
+        )
     try:
         tree = ast.parse(_QUOTED.sub(placeholder, formula), mode="eval")
     except SyntaxError as error:
         raise FormulaError(f"is not a valid expression ({error.msg})") from None
-    for node in ast.walk(tree):
+    except (RecursionError, MemoryError):
+        raise FormulaError("is nested too deeply to parse") from None
+    nodes = list(ast.walk(tree))
+    if len(nodes) > MAX_FORMULA_NODES:
+        raise FormulaError(
+            f"has {len(nodes)} terms and operators; formulas are limited to "
+            f"{MAX_FORMULA_NODES}: split it into several formula features"
+        )
+    for node in nodes:
         problem = _refusal(node)
         if problem:
             raise FormulaError(problem)
+    _check_constants(tree.body)
     return tree, quoted
+
+
+def _check_constants(node: ast.AST) -> float | None:
+    """Value of a column-free part of a formula, refusing one that is not finite.
+
+    ``Income ** 9**9**9`` would otherwise overflow to infinity on most rows and quietly
+    become a missing value there.
+
+    Returns:
+        The part's value, or ``None`` if it reads a column.
+
+    Raises:
+        FormulaError: If a column-free part is infinite or undefined.
+    """
+    if isinstance(node, ast.Constant):
+        return np.float64(node.value)
+    if isinstance(node, ast.Name):
+        return None
+    if isinstance(node, ast.BinOp):
+        parts = [_check_constants(node.left), _check_constants(node.right)]
+        operation = _BINARY[type(node.op)]
+    elif isinstance(node, ast.UnaryOp):
+        parts, operation = [_check_constants(node.operand)], _UNARY[type(node.op)]
+    else:
+        parts, operation = [_check_constants(node.args[0])], FUNCTIONS[node.func.id]
+    if any(part is None for part in parts):
+        return None
+    with np.errstate(all="ignore"):
+        result = operation(*parts)
+    if not np.isfinite(result):
+        raise FormulaError(
+            f"has the constant part `{ast.unparse(node)}`, which is not a finite number"
+        )
+    return result
 
 
 def _refusal(node: ast.AST) -> str | None:

@@ -43,6 +43,16 @@ def _run_chunk(
     return outcomes
 
 
+def _run_chunk_in_worker(
+    function: Callable[..., Outcome], chunk: Sequence[Series], stage: str, shared: dict[str, Any]
+) -> list[Outcome]:
+    from roadmap_pipelines.ml.workers import exit_with_parent
+
+    # a run killed with SIGKILL must not leave its workers behind
+    exit_with_parent()
+    return _run_chunk(function, chunk, stage, shared)
+
+
 def map_series(
     function: Callable[..., Outcome],
     series: Sequence[Series],
@@ -77,6 +87,6 @@ def map_series(
         from joblib import Parallel, delayed
 
         per_chunk = Parallel(n_jobs=n_jobs)(
-            delayed(_run_chunk)(function, chunk, stage, shared) for chunk in chunks
+            delayed(_run_chunk_in_worker)(function, chunk, stage, shared) for chunk in chunks
         )
     return [outcome for chunk in per_chunk for outcome in chunk]

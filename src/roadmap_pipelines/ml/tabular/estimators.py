@@ -2,7 +2,8 @@
 
 ``make_estimator("ridge", "regression", {"alpha": 2.0}, random_state=42, n_jobs=1)`` builds a
 configured, unfitted scikit-learn-compatible estimator. A name containing a dot is imported
-(``sklearn.ensemble.ExtraTreesClassifier``, ``xgboost.XGBRegressor``…). Classes are imported
+(``sklearn.ensemble.ExtraTreesClassifier``, ``xgboost.XGBRegressor`` once ``xgboost`` is in
+``trusted_packages``…): only estimator classes of trusted packages. Classes are imported
 only when built, so listing the registry stays cheap.
 """
 
@@ -19,6 +20,7 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted
 
 from roadmap_pipelines.compat import lightgbm_parameter_aliases
+from roadmap_pipelines.ml.import_policy import import_class
 
 Problem = Literal["classification", "regression"]
 
@@ -88,7 +90,9 @@ def estimator_class(name: str, problem: Problem) -> type:
         The estimator class.
 
     Raises:
-        ValueError: If the name is unknown, does not solve ``problem``, or does not import.
+        ValueError: If the name is unknown, does not solve ``problem``, names a package
+            that is not trusted (``roadmap_pipelines.ml.import_policy``), does not import,
+            or is not an estimator class.
     """
     if "." not in name:
         entry = REGISTRY.get(name)
@@ -100,11 +104,7 @@ def estimator_class(name: str, problem: Problem) -> type:
             )
     else:
         path = name
-    module_name, _, class_name = path.rpartition(".")
-    try:
-        return getattr(importlib.import_module(module_name), class_name)
-    except (ImportError, AttributeError) as error:
-        raise ValueError(f"estimator '{name}' does not import: {error}") from None
+    return import_class(path, "estimator", ("fit", "get_params"))
 
 
 def make_estimator(

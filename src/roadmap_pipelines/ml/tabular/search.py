@@ -160,6 +160,11 @@ def evaluate(
     from joblib import Parallel, delayed
 
     def one_fold(number: int, train: np.ndarray, valid: np.ndarray) -> dict[str, Any]:
+        if n_jobs > 1:
+            from roadmap_pipelines.ml.workers import exit_with_parent
+
+            # a run killed with SIGKILL must not leave its workers behind
+            exit_with_parent()
         model = clone(pipeline).set_params(**params)
         start = time.perf_counter()
         try:

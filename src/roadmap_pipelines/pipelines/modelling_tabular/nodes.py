@@ -17,6 +17,7 @@ from sklearn.base import clone
 from sklearn.pipeline import Pipeline
 
 from roadmap_pipelines.errors import InputDataError
+from roadmap_pipelines.ml.labels import check_labels_seen_in_training, check_target_labels
 from roadmap_pipelines.ml.tabular.estimators import Problem, make_estimator
 from roadmap_pipelines.ml.tabular.metrics import (
     CLASSIFICATION_METRICS,
@@ -211,6 +212,11 @@ def evaluate_on_test(
     """
     kind = problem_kind(problem)
     features, target = split_target(test, tabular, kind)
+    if kind == "classification":
+        _check_labels(target, params, tabular, "test rows")
+        check_labels_seen_in_training(
+            model.classes_, target, f"{tabular.dataset} (test split), target '{tabular.target}'"
+        )
     names = REGRESSION_METRICS if kind == "regression" else CLASSIFICATION_METRICS
     positive = _positive_class(params, kind, list(model.classes_)) if kind != "regression" else None
     scoring = Scoring(kind, names, positive)
@@ -316,7 +322,22 @@ def _scoring(
             f"the training target '{tabular.target}' of '{tabular.dataset}' has a single "
             f"class {classes}; a classifier needs at least two"
         )
-    return Scoring(problem, tuple(params.metrics), _positive_class(params, problem, classes))
+    positive = _positive_class(params, problem, classes)
+    _check_labels(target, params, tabular, "training rows")
+    return Scoring(problem, tuple(params.metrics), positive)
+
+
+def _check_labels(
+    target: pd.Series, params: TabularModelling, tabular: TaskParams, rows: str
+) -> None:
+    # thin plumbing: the declared classes are the target column's `allowed` list
+    column = tabular.columns.get(tabular.target)
+    check_target_labels(
+        target,
+        column.allowed if column is not None else None,
+        params.positive_class,
+        f"{tabular.dataset} ({rows}), target '{tabular.target}'",
+    )
 
 
 def _positive_class(params: TabularModelling, problem: Problem, classes: list[Any]) -> Any:

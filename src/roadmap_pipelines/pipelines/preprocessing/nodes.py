@@ -17,6 +17,7 @@ import pandas as pd
 from roadmap_pipelines.errors import InputDataError
 from roadmap_pipelines.ml.data.quality_report import QualityStep, quality_report, record
 from roadmap_pipelines.ml.data.table_schema import validate_table
+from roadmap_pipelines.ml.labels import unseen_level_count
 from roadmap_pipelines.params.preprocessing import (
     ColumnSpec,
     PreprocessingParams,
@@ -288,6 +289,22 @@ def split_train_test(
     steps = [
         record(params.dataset, "split", params.split.strategy, len(train_rows), split="train"),
         record(params.dataset, "split", params.split.strategy, len(test_rows), split="test"),
+    ]
+    # test levels of categorical features the training rows never have: the encoders handle
+    # them as documented, the report counts them
+    steps += [
+        record(
+            params.dataset,
+            "split",
+            "unseen_level",
+            unseen_level_count(train_rows[column], test_rows[column]),
+            column=column,
+            split="test",
+        )
+        for column, spec in params.columns.items()
+        if spec.dtype in ("string", "category")
+        and column != params.target
+        and column in data.columns
     ]
     return train_rows.reset_index(drop=True), test_rows.reset_index(drop=True), steps
 
