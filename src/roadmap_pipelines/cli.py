@@ -1,4 +1,4 @@
-"""Project commands: ``kedro dvc sync`` and ``kedro dvc check``.
+"""Project commands: ``kedro dvc sync``, ``kedro dvc check`` and ``kedro dvc env``.
 
 Kedro's CLI imports ``<package>.cli`` from the project it runs in and adds the commands of its
 ``cli`` group to its own (``kedro.framework.cli.cli.KedroCLI.project_groups``); no entry point
@@ -68,3 +68,35 @@ def check(metadata: ProjectMetadata) -> None:
         click.echo("stale: run `kedro dvc sync` and commit the result.", err=True)
         sys.exit(1)
     click.echo("dvc.yaml and .gitignore are up to date.")
+
+
+@dvc.command()
+@click.pass_obj
+def env(metadata: ProjectMetadata) -> None:
+    """Say whether this machine computes as the one that wrote dvc.lock, and which outputs may
+    differ if not (exit 1 then). The record is numeric_environment.json, written by each run."""
+    from roadmap_pipelines.dvc_stages import (
+        DvcStagesError,
+        all_outputs,
+        blas_dependent_outputs,
+        build_dvc_yaml,
+        load_project,
+    )
+    from roadmap_pipelines.project.numeric_env import (
+        environment_report,
+        numeric_environment,
+        read_environment,
+    )
+
+    root = metadata.project_path
+    try:
+        view = load_project(root)
+        outputs = all_outputs(build_dvc_yaml(view))
+    except DvcStagesError as error:
+        raise click.ClickException(str(error)) from error
+    matches, text = environment_report(
+        read_environment(root), numeric_environment(), blas_dependent_outputs(view), outputs
+    )
+    click.echo(text, nl=False)
+    if not matches:
+        sys.exit(1)

@@ -3,8 +3,9 @@
 from kedro.config import OmegaConfigLoader
 
 from roadmap_pipelines.hooks import NodeTimingHooks, RunRollbackHooks, ThreadLimitHooks
+from roadmap_pipelines.project.environment_hooks import NumericEnvironmentHooks
 
-HOOKS = (NodeTimingHooks(), RunRollbackHooks(), ThreadLimitHooks())
+HOOKS = (NodeTimingHooks(), RunRollbackHooks(), ThreadLimitHooks(), NumericEnvironmentHooks())
 
 CONFIG_LOADER_CLASS = OmegaConfigLoader
 CONFIG_LOADER_ARGS = {

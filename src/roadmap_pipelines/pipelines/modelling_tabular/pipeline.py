@@ -9,6 +9,7 @@ from roadmap_pipelines.pipelines.modelling_tabular.nodes import (
     refit_best,
     search_candidates,
 )
+from roadmap_pipelines.project.numeric_env import BLAS_TAG
 from roadmap_pipelines.tabular_tasks import for_each_task
 
 MODELLING = "params:modelling_tabular"
@@ -19,11 +20,13 @@ SEED = "params:random_state"
 
 def create_pipeline(**kwargs) -> Pipeline:
     """Create the ``modelling_tabular`` pipeline, once per tabular task."""
-    return for_each_task(
+    # tagged: its fits go through BLAS, whose kernel (chosen per CPU) moves their last bits
+    tasks = for_each_task(
         _modelling(),
         task_parameters=("modelling_tabular", "preprocessing.tabular", "problems"),
         shared=(SEED,),
     )
+    return Pipeline(tasks, tags=BLAS_TAG)
 
 
 def _modelling() -> Pipeline:

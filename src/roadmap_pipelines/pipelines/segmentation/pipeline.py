@@ -12,6 +12,7 @@ from roadmap_pipelines.pipelines.segmentation.nodes import (
     summarise_segmentation,
     validate_externally,
 )
+from roadmap_pipelines.project.numeric_env import BLAS_TAG
 from roadmap_pipelines.tabular_tasks import for_each_task
 
 SEGMENTATION = "params:segmentation"
@@ -23,11 +24,13 @@ TAGS = ["segmentation"]
 
 def create_pipeline(**kwargs) -> Pipeline:
     """Create the ``segmentation`` pipeline, once per tabular task."""
-    return for_each_task(
+    # tagged: its fits go through BLAS, whose kernel (chosen per CPU) moves their last bits
+    tasks = for_each_task(
         _segmentation(),
         task_parameters=("segmentation", "preprocessing.tabular", "problems"),
         shared=(SEED,),
     )
+    return Pipeline(tasks, tags=BLAS_TAG)
 
 
 def _segmentation() -> Pipeline:

@@ -1,0 +1,1 @@
+"""Project tooling: what runs around the pipelines (environment, DVC, CLI)."""
