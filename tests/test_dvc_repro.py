@@ -128,19 +128,19 @@ def _outputs_that_may_differ_here() -> tuple[set[str], str]:
     return set(may_differ), why
 
 
-def test_committed_dvc_lock_matches_a_fresh_kedro_run(seeded: SeededRepo, env: dict) -> None:
-    """Every hash in dvc.lock (code, raw data, parameters, outputs) matches a run made here.
+def _drift(status: dict[str, list], may_differ: set[str]) -> tuple[dict[str, list], set[str]]:
+    """Split ``dvc status --json`` (taken before ``dvc commit``) into drift and allowed changes.
 
-    Where this machine's numeric environment differs from the recorded one (another OpenBLAS
-    kernel, say), the outputs that environment can move are allowed to differ: the test lists
-    them instead of failing, and the metrics test below holds them to a tolerance.
+    Before ``dvc commit`` the cache is empty: outputs whose hash matches read "not in cache".
+    A modified output or dependency in ``may_differ`` is allowed; anything else (another
+    modified output, a changed dependency or parameter) is drift.
+
+    Returns:
+        Drift per stage, and the allowed paths.
     """
-    may_differ, why = _outputs_that_may_differ_here()
-    # Before `dvc commit` the cache is empty: outputs whose hash matches read "not in cache";
-    # anything else (a modified output, a changed dependency or parameter) is drift.
     drift: dict[str, list] = {}
     allowed: set[str] = set()
-    for stage, changes in seeded.status_before_commit.items():
+    for stage, changes in status.items():
         drift[stage] = []
         for change in changes:
             if not isinstance(change, dict):
@@ -148,7 +148,7 @@ def test_committed_dvc_lock_matches_a_fresh_kedro_run(seeded: SeededRepo, env: d
                 continue
             for kind, paths in change.items():
                 if kind not in ("changed outs", "changed deps") or not isinstance(paths, dict):
-                    drift[stage].append(change)
+                    drift[stage].append({kind: paths})
                     continue
                 for path, state in paths.items():
                     if state == "not in cache" and kind == "changed outs":
@@ -157,6 +157,40 @@ def test_committed_dvc_lock_matches_a_fresh_kedro_run(seeded: SeededRepo, env: d
                         allowed.add(path)
                         continue
                     drift[stage].append({kind: {path: state}})
+    return drift, allowed
+
+
+def test_drift_allows_only_the_outputs_a_different_environment_can_move() -> None:
+    status = {
+        "fit": [{"changed outs": {"model.pkl": "modified", "features.parquet": "not in cache"}}],
+        "report": [
+            {"changed deps": {"model.pkl": "modified", "src/code.py": "modified"}},
+            {"changed outs": {"report.html": "modified"}},
+        ],
+        "tune": [{"changed params": {"params.yml": {"x": "modified"}}}],
+    }
+
+    drift, allowed = _drift(status, {"model.pkl", "report.html"})
+
+    assert allowed == {"model.pkl", "report.html"}
+    assert drift == {
+        "fit": [],
+        "report": [{"changed deps": {"src/code.py": "modified"}}],
+        "tune": [{"changed params": {"params.yml": {"x": "modified"}}}],
+    }
+    # where the environment matches, every modified file is drift
+    assert _drift(status, set())[0]["fit"] == [{"changed outs": {"model.pkl": "modified"}}]
+
+
+def test_committed_dvc_lock_matches_a_fresh_kedro_run(seeded: SeededRepo, env: dict) -> None:
+    """Every hash in dvc.lock (code, raw data, parameters, outputs) matches a run made here.
+
+    Where this machine's numeric environment differs from the recorded one (another OpenBLAS
+    kernel, say), the outputs that environment can move are allowed to differ: the test lists
+    them instead of failing, and the metrics test below holds them to a tolerance.
+    """
+    may_differ, why = _outputs_that_may_differ_here()
+    drift, allowed = _drift(seeded.status_before_commit, may_differ)
 
     assert sorted(drift) == sorted(STAGES)
     assert not any(drift.values()), f"dvc.lock is stale: run `dvc repro`, commit it\n{drift}"
@@ -351,8 +385,9 @@ def test_experiment_with_one_parameter_shows_params_metrics_and_plots(
         }
 
     assert reporting_metrics(stages) == set(metrics) | reporting_metrics(STAGES)
+    # the stages declaring reporting datasets: their catalog file changed
     assert set(stages_run(dvc(repo, env, "repro"))) == {
-        name for name in stages if name.startswith("reporting-")
+        name for name, stage in stages.items() if "conf/base/catalog_reporting.yml" in stage["deps"]
     }
     git(repo, env, "add", "--all")
     git(repo, env, "commit", "--quiet", "--message=mark metrics and plots")
