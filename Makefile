@@ -9,13 +9,19 @@ VENV := .venv
 export KEDRO_DISABLE_TELEMETRY := true
 export UV_COMPILE_BYTECODE := 1
 export UV_PYTHON_DOWNLOADS := never
+# NumPy's SIMD level is pinned by the package itself (roadmap_pipelines/__init__.py), before
+# NumPy loads, for every command below. Thread counts are fixed by ThreadLimitHooks.
 # LightGBM's OpenMP threads spin-wait on shared cores and slow everything else down.
 export OMP_WAIT_POLICY := passive
 
 .PHONY: run test test-fast lint viz viz-build bench install clean-data repro
 
+# Runs every pipeline, then records the outputs in the DVC cache and dvc.lock (`dvc commit`):
+# afterwards `dvc status` is clean and `dvc repro` runs nothing. `git diff dvc.lock` then shows
+# which outputs differ from the committed run (docs/dvc.md: what can differ between machines).
 run: $(VENV)/.installed
 	$(VENV)/bin/kedro run
+	$(VENV)/bin/dvc commit --force --quiet
 
 test: $(VENV)/.installed
 	$(VENV)/bin/pytest

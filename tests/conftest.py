@@ -8,6 +8,9 @@ from pathlib import Path
 
 import pytest
 
+# Before any test module imports NumPy, the package pins NumPy's SIMD level, as in
+# every other entry point, and the `kedro`/`dvc` subprocesses inherit the variable.
+import roadmap_pipelines  # noqa: F401
 from project_runs import copy_project, run_session
 from roadmap_pipelines.ml.import_policy import allow_packages
 

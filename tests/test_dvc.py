@@ -16,6 +16,7 @@ import yaml
 from kedro.config import OmegaConfigLoader
 from kedro.framework.project import pipelines
 from kedro.framework.startup import bootstrap_project
+from kedro.pipeline import Pipeline
 
 from project_runs import PROJECT_ROOT
 from roadmap_pipelines.project.dvc_stages import expected_files, load_project, parameter_value
@@ -63,6 +64,32 @@ def _pipeline_names() -> list[str]:
     return sorted(name for name in pipelines if name != "__default__")
 
 
+@cache
+def _stage_parts() -> dict[str, tuple[str, Pipeline, str]]:
+    """Stage name -> (pipeline, the nodes it runs, the `kedro run` command running them).
+
+    Independent of the generator: the tasks are the top-level namespaces of the registered
+    nodes (whatever conf/ declares), and Kedro's own filter picks a task's nodes.
+    """
+    bootstrap_project(PROJECT_ROOT)
+    parts = {}
+    for name in _pipeline_names():
+        pipeline = pipelines[name]
+        tasks = {node.namespace.split(".")[0] for node in pipeline.nodes if node.namespace}
+        if not tasks:
+            parts[name] = (name, pipeline, f"kedro run --pipelines={name}")
+            continue
+        for task in tasks:
+            command = f"kedro run --pipelines={name} --namespaces={task}"
+            parts[f"{name}-{task}"] = (name, pipeline.filter(node_namespaces=[task]), command)
+        shared = [node for node in pipeline.nodes if not node.namespace]
+        if shared:
+            nodes = ",".join(sorted(node.name for node in shared))
+            command = f"kedro run --pipelines={name} --nodes={nodes}"
+            parts[name] = (name, Pipeline(shared), command)
+    return parts
+
+
 def _paths(entries: list) -> list[str]:
     return [entry if isinstance(entry, str) else next(iter(entry)) for entry in entries]
 
@@ -80,10 +107,33 @@ def test_committed_dvc_yaml_is_what_kedro_dvc_sync_writes() -> None:
         )
 
 
-def test_one_stage_per_pipeline() -> None:
-    assert sorted(STAGES) == _pipeline_names()
+def test_one_stage_per_pipeline_and_task() -> None:
+    parts = _stage_parts()
+    assert sorted(STAGES) == sorted(parts)
     for name, stage in STAGES.items():
-        assert stage["cmd"] == f"kedro run --pipelines={name}"
+        assert stage["cmd"] == parts[name][2]
+    # every node runs in exactly one stage
+    bootstrap_project(PROJECT_ROOT)
+    for pipeline_name in _pipeline_names():
+        nodes = [
+            node.name
+            for owner, part, _ in parts.values()
+            if owner == pipeline_name
+            for node in part.nodes
+        ]
+        assert sorted(nodes) == sorted(node.name for node in pipelines[pipeline_name].nodes)
+
+
+def test_tabular_pipelines_get_a_stage_per_task_named_after_it() -> None:
+    tasks = {stage.split("-", 1)[1] for stage in STAGES if stage.startswith("modelling_tabular-")}
+    assert len(tasks) >= 2
+    for pipeline_name in ("preprocessing", "feature_engineering", "modelling_tabular"):
+        for task in tasks:
+            params = STAGES[f"{pipeline_name}-{task}"].get("params", [])
+            keys = {key for entry in params for keys in entry.values() for key in keys}
+            # a task's stage tracks its own task's parameters, never another task's
+            for other in tasks - {task}:
+                assert not [key for key in keys if f".{other}" in f".{key}"], (task, keys)
 
 
 def test_every_persisted_dataset_is_written_by_exactly_one_stage() -> None:
@@ -93,17 +143,18 @@ def test_every_persisted_dataset_is_written_by_exactly_one_stage() -> None:
     outputs = [path for stage in STAGES.values() for path in _stage_outputs(stage)]
 
     assert sorted(outputs) == sorted(written)  # each exactly once, nothing else
-    for name in _pipeline_names():
-        produced = _written(pipelines[name].all_outputs(), files)
+    for name, (_, part, _) in _stage_parts().items():
+        produced = _written(part.all_outputs(), files)
         assert set(_stage_outputs(STAGES[name])) == produced, name
 
 
-@pytest.mark.parametrize("name", _pipeline_names())
-def test_stage_deps_are_its_folder_inputs_and_the_modules_it_imports(name: str) -> None:
+@pytest.mark.parametrize("stage", sorted(_stage_parts()))
+def test_stage_deps_are_its_folder_inputs_and_the_modules_it_imports(stage: str) -> None:
     files = _catalog_files()
-    deps = STAGES[name]["deps"]
+    name, part, _ = _stage_parts()[stage]
+    deps = STAGES[stage]["deps"]
     folder = f"src/roadmap_pipelines/pipelines/{name}"
-    read = {files[dataset] for dataset in pipelines[name].inputs() if dataset in files}
+    read = {files[dataset] for dataset in part.inputs() if dataset in files}
     # the modules a fresh interpreter loads to build the pipeline (lazy imports come on top)
     script = (
         "import importlib, sys\n"
@@ -132,8 +183,8 @@ def test_stage_deps_are_its_folder_inputs_and_the_modules_it_imports(name: str) 
 
 
 def test_stage_params_are_the_keys_each_pipeline_reads_in_the_files_holding_them() -> None:
-    bootstrap_project(PROJECT_ROOT)
-    for name, stage in STAGES.items():
+    for stage_name, stage in STAGES.items():
+        name, part, _ = _stage_parts()[stage_name]
         tracked = {}
         for entry in stage.get("params", []):
             (path, keys), *_ = entry.items()
@@ -144,7 +195,7 @@ def test_stage_params_are_the_keys_each_pipeline_reads_in_the_files_holding_them
                 tracked[key] = path
         read = {
             dataset.removeprefix("params:")
-            for dataset in pipelines[name].inputs()
+            for dataset in part.inputs()
             if dataset.startswith("params:")
         }
         # every key read is tracked, itself or through a key above it, and nothing else is
@@ -220,12 +271,14 @@ def test_dvc_tracked_parameter_files_are_plain_yaml() -> None:
 
 def test_stages_loading_a_pickle_depend_on_the_code_its_classes_come_from() -> None:
     # the fitted preprocessor holds a CorrelationFilter: editing it must re-run its readers
-    for name in ("modelling_tabular", "segmentation"):
-        assert "src/roadmap_pipelines/ml/features/correlation_filter.py" in STAGES[name]["deps"], (
-            name
-        )
+    for name in STAGES:
+        if name.startswith(("modelling_tabular-", "segmentation-")):
+            assert (
+                "src/roadmap_pipelines/ml/features/correlation_filter.py" in STAGES[name]["deps"]
+            ), name
 
 
 def test_stages_writing_or_reading_pickles_depend_on_the_pickle_backend() -> None:
-    for name in ("feature_engineering", "modelling_tabular", "segmentation"):
-        assert "src/roadmap_pipelines/project/canonical_pickle.py" in STAGES[name]["deps"], name
+    for name in STAGES:
+        if name.startswith(("feature_engineering-", "modelling_tabular-", "segmentation-")):
+            assert "src/roadmap_pipelines/project/canonical_pickle.py" in STAGES[name]["deps"], name

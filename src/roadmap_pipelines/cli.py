@@ -1,5 +1,5 @@
 """Project commands: ``kedro run`` (Kedro's, with early checks and short errors),
-``kedro dvc sync|check`` and ``kedro task add|remove``.
+``kedro dvc sync|check|env`` and ``kedro task add|remove``.
 
 Kedro's CLI imports ``<package>.cli`` from the project it runs in and adds the commands of its
 ``cli`` group to its own (``kedro.framework.cli.cli.KedroCLI.project_groups``); no entry point
@@ -163,3 +163,35 @@ def remove(metadata: ProjectMetadata, name: str) -> None:
         _report(remove_task(metadata.project_path, name))
     except (TaskInputError, ValueError) as error:
         raise click.ClickException(str(error)) from error
+
+
+@dvc.command()
+@click.pass_obj
+def env(metadata: ProjectMetadata) -> None:
+    """Say whether this machine computes as the one that wrote dvc.lock, and which outputs may
+    differ if not (exit 1 then). The record is numeric_environment.json, written by each run."""
+    from roadmap_pipelines.project.dvc_stages import (
+        DvcStagesError,
+        all_outputs,
+        blas_dependent_outputs,
+        build_dvc_yaml,
+        load_project,
+    )
+    from roadmap_pipelines.project.numeric_env import (
+        environment_report,
+        numeric_environment,
+        read_environment,
+    )
+
+    root = metadata.project_path
+    try:
+        view = load_project(root)
+        outputs = all_outputs(build_dvc_yaml(view))
+    except DvcStagesError as error:
+        raise click.ClickException(str(error)) from error
+    matches, text = environment_report(
+        read_environment(root), numeric_environment(), blas_dependent_outputs(view), outputs
+    )
+    click.echo(text, nl=False)
+    if not matches:
+        sys.exit(1)

@@ -2,6 +2,7 @@
 
 from kedro.config import OmegaConfigLoader
 
+from roadmap_pipelines.project.environment_hooks import NumericEnvironmentHooks
 from roadmap_pipelines.project.hooks import (
     ConfigCheckHooks,
     NodeTimingHooks,
@@ -15,6 +16,7 @@ from roadmap_pipelines.project.hooks import (
 # configuration, then configuration is checked before the run takes the project lock and
 # journals its outputs
 HOOKS = (
+    NumericEnvironmentHooks(),
     NodeTimingHooks(),
     PartialFailureHooks(),
     RunRollbackHooks(),

@@ -16,6 +16,7 @@ from roadmap_pipelines.project.dvc_stages import (
     DatasetFile,
     DvcStagesError,
     ProjectView,
+    blas_dependent_outputs,
     build_dvc_yaml,
     dvc_output,
     expected_files,
@@ -257,6 +258,83 @@ def test_two_pipelines_writing_one_file_is_an_error(view: ProjectView) -> None:
 
     with pytest.raises(DvcStagesError, match=r"data/06_models/model.pkl \(alpha, both\)"):
         build_dvc_yaml(overlapping)
+
+
+def _tasks_view(view: ProjectView, shared_input: str = "t1.model") -> ProjectView:
+    """``view`` with a pipeline ``gamma`` built per task (t1, t2) plus one shared node
+    reading a task's output (Kedro warns about its dotted name: that is the point)."""
+    per_task = Pipeline(
+        [Node(_fit, ["raw", "params:alpha.model", "params:seed"], "model", name="fit")]
+    )
+    tasks = sum(
+        (
+            Pipeline(per_task, namespace=task, inputs={"raw"}, parameters={"params:seed"})
+            for task in ("t1", "t2")
+        ),
+        Pipeline([]),
+    )
+    gamma = tasks + Pipeline([Node(_evaluate, shared_input, ["a", "b", "c"], name="summary")])
+    datasets = dict(view.datasets)
+    for task in ("t1", "t2"):
+        datasets[f"{task}.model"] = DatasetFile(
+            name=f"{task}.model", path=f"data/06_models/{task}.pkl", config_file="c.yml"
+        )
+    datasets["a"] = DatasetFile(name="a", path="data/08_reporting/a.json", config_file="c.yml")
+    parameters = {**view.parameters, "t1": {"alpha": {"model": 1}}, "t2": {"alpha": {"model": 2}}}
+    files = {**view.parameter_files, "t1": "conf/base/p.yml", "t2": "conf/base/p.yml"}
+    return ProjectView(
+        **{
+            **view.__dict__,
+            "pipelines": {"gamma": gamma},
+            "datasets": datasets,
+            "parameters": parameters,
+            "parameter_files": files,
+        }
+    )
+
+
+@pytest.mark.filterwarnings("ignore:One or more dataset names contain:UserWarning")
+def test_one_stage_per_task_namespace_and_one_for_the_shared_nodes(view: ProjectView) -> None:
+    stages = build_dvc_yaml(_tasks_view(view))["stages"]
+
+    assert list(stages) == ["gamma", "gamma-t1", "gamma-t2"]
+    assert stages["gamma-t1"]["cmd"] == "kedro run --pipelines=gamma --namespaces=t1"
+    assert stages["gamma"]["cmd"] == "kedro run --pipelines=gamma --nodes=summary"
+    # each task's stage tracks its own parameters and writes its own files only
+    assert stages["gamma-t2"]["params"] == [
+        {"conf/base/p.yml": ["t2.alpha.model"]},
+        {"conf/base/parameters.yml": ["seed"]},
+    ]
+    assert stages["gamma-t2"]["outs"] == ["data/06_models/t2.pkl"]
+    assert "data/06_models/t1.pkl" in stages["gamma"]["deps"]
+
+
+@pytest.mark.filterwarnings("ignore:One or more dataset names contain:UserWarning")
+def test_stages_of_one_pipeline_may_not_hand_over_data_in_memory(view: ProjectView) -> None:
+    tasks = _tasks_view(view)
+    del tasks.datasets["t1.model"]  # type: ignore[attr-defined]
+
+    with pytest.raises(DvcStagesError, match=r"stage 'gamma' reads 't1.model'.*in memory"):
+        build_dvc_yaml(tasks)
+
+
+def test_blas_dependent_outputs_follow_tagged_nodes_downstream(view: ProjectView) -> None:
+    tagged = Pipeline(view.pipelines["alpha"].nodes[:1], tags="blas")
+    untagged = Pipeline(view.pipelines["alpha"].nodes[1:])
+    project = ProjectView(
+        **{
+            **view.__dict__,
+            "pipelines": {"alpha": tagged + untagged, "beta": view.pipelines["beta"]},
+        }
+    )
+
+    assert blas_dependent_outputs(project) == [
+        "data/06_models/model.pkl",
+        "data/08_reporting/curve.csv",
+        "data/08_reporting/metrics.json",
+        "data/08_reporting/report.json",
+    ]
+    assert blas_dependent_outputs(view) == []
 
 
 def test_rendering_is_stable_and_parses_back(view: ProjectView) -> None:

@@ -9,6 +9,7 @@ from roadmap_pipelines.pipelines.modelling_tabular.nodes import (
     refit_best,
     search_candidates,
 )
+from roadmap_pipelines.project.numeric_env import BLAS_TAG
 from roadmap_pipelines.project.tasks import for_each_task
 
 MODELLING = "params:modelling_tabular"
@@ -23,12 +24,14 @@ def create_pipeline(**kwargs) -> Pipeline:
     Args:
         **kwargs: ``tasks``: task names (default: those the configuration declares).
     """
-    return for_each_task(
+    # tagged: its fits go through BLAS, whose kernel (chosen per CPU) moves their last bits
+    tasks = for_each_task(
         _modelling(),
         task_parameters=("modelling_tabular",),
         shared=(SEED,),
         tasks=kwargs.get("tasks"),
     )
+    return Pipeline(tasks, tags=BLAS_TAG)
 
 
 def _modelling() -> Pipeline:

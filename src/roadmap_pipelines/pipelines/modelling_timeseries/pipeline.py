@@ -11,6 +11,7 @@ from roadmap_pipelines.pipelines.modelling_timeseries.nodes import (
     prepare_series,
     rank_models,
 )
+from roadmap_pipelines.project.numeric_env import BLAS_TAG
 
 PARAMS = "params:modelling_timeseries"
 COLUMNS = "params:preprocessing.timeseries"
@@ -70,5 +71,8 @@ def create_pipeline(**kwargs) -> Pipeline:
                 outputs="ts_failures",
                 name="collect_failures",
             ),
-        ]
+        ],
+        # tagged: SARIMA and the stationarity tests' regressions go through BLAS, whose
+        # kernel (chosen per CPU) moves their last bits
+        tags=BLAS_TAG,
     )

@@ -12,6 +12,7 @@ from roadmap_pipelines.pipelines.segmentation.nodes import (
     summarise_segmentation,
     validate_externally,
 )
+from roadmap_pipelines.project.numeric_env import BLAS_TAG
 from roadmap_pipelines.project.tasks import for_each_task
 
 SEGMENTATION = "params:segmentation"
@@ -27,12 +28,14 @@ def create_pipeline(**kwargs) -> Pipeline:
     Args:
         **kwargs: ``tasks``: task names (default: those the configuration declares).
     """
-    return for_each_task(
+    # tagged: its fits go through BLAS, whose kernel (chosen per CPU) moves their last bits
+    tasks = for_each_task(
         _segmentation(),
         task_parameters=("segmentation",),
         shared=(SEED,),
         tasks=kwargs.get("tasks"),
     )
+    return Pipeline(tasks, tags=BLAS_TAG)
 
 
 def _segmentation() -> Pipeline:
