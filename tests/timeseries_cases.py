@@ -14,7 +14,7 @@ from roadmap_pipelines.params.preprocessing import TimeSeriesParams
 def fast_params(**overrides: Any) -> ModellingTimeseriesParams:
     """Every model, two folds of 4 steps, small search bounds, few trees: seconds, not minutes."""
     values: dict[str, Any] = {
-        "models": ["arima", "lightgbm", "naive", "seasonal_naive", "drift"],
+        "models": ["arima", "ets", "lightgbm", "naive", "seasonal_naive", "drift"],
         "horizon": 4,
         "n_jobs": 1,
         "backtest": {"folds": 2, "horizon": 4, "step": 4, "min_train_seasons": 3},
@@ -30,6 +30,7 @@ def fast_params(**overrides: Any) -> ModellingTimeseriesParams:
             "start_Q": 0,
             "transform": {"method": "none"},
         },
+        "ets": {"transform": {"method": "none"}},
         "lightgbm": {
             "lags": [1],
             "seasonal_lags": [1],

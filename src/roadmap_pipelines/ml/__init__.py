@@ -1,0 +1,1 @@
+"""Library layer: machine-learning code that imports neither Kedro nor any pipeline."""

@@ -1,0 +1,1 @@
+"""Forecasting models usable outside Kedro (plain numpy in, plain data out)."""
