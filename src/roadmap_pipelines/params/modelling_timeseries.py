@@ -239,7 +239,7 @@ class SelectionParams(StrictModel):
 
     model_config = ConfigDict(title=f"{_FILE}: modelling_timeseries.selection")
 
-    method: Literal["best", "combination"] = "combination"
+    method: Literal["overall", "combination", "best"] = "overall"
     combine: Literal["mean", "median"] = "mean"
     size: PositiveInt = Field(default=2, description="members: the best `size` candidates")
     candidates: list[ModelName] = Field(

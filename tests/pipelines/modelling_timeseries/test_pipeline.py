@@ -5,35 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from kedro.io import DataCatalog, MemoryDataset
-from kedro.runner import SequentialRunner
 
 from roadmap_pipelines.params.modelling_timeseries import ModellingTimeseriesParams
 from roadmap_pipelines.params.preprocessing import TimeSeriesParams
 from roadmap_pipelines.pipelines.modelling_timeseries import create_pipeline
 from roadmap_pipelines.pipelines.modelling_timeseries.fitted import FittedModel
-from timeseries_cases import columns, fast_params, quarterly, summary_for
-
-OUTPUTS = {
-    "ts_stationarity",
-    "ts_decomposition",
-    "ts_backtest_errors",
-    "ts_backtest_metrics",
-    "ts_leaderboard",
-    "ts_forecasts",
-    "ts_models",
-    "ts_model_summary",
-    "ts_failures",
-    "ts_series_status",
-}
-
-
-class KeptDataset(MemoryDataset):
-    """A MemoryDataset the runner cannot release, so intermediate outputs can be checked."""
-
-    def _release(self) -> None:
-        pass
-
+from timeseries_cases import OUTPUTS, columns, fast_params, quarterly, run_pipeline, summary_for
 
 def _good() -> pd.DataFrame:
     return pd.concat(
@@ -48,26 +25,7 @@ def _run(
     names: TimeSeriesParams | None = None,
     summary: dict | None = None,
 ) -> dict:
-    names = names or columns()
-    catalog = DataCatalog(
-        {
-            "timeseries_clean": MemoryDataset(table),
-            "timeseries_summary": MemoryDataset(
-                summary
-                or summary_for(
-                    table.rename(
-                        columns={names.id_column: "series_id", names.time_column: "timestamp"}
-                    )
-                )
-            ),
-            "params:preprocessing.timeseries": MemoryDataset(names),
-            "params:modelling_timeseries": MemoryDataset(params),
-            "params:random_state": MemoryDataset(42),
-            **{name: KeptDataset() for name in OUTPUTS},
-        }
-    )
-    SequentialRunner().run(create_pipeline(), catalog)
-    return {name: catalog[name].load() for name in OUTPUTS}
+    return run_pipeline(table, params, names, summary)
 
 
 @pytest.fixture(scope="module")

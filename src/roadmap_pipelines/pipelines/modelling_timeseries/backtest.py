@@ -210,6 +210,19 @@ def combination_errors(
     return pd.concat(parts, ignore_index=True)[ERROR_COLUMNS]
 
 
+def delivered_first(method: str, overall: pd.DataFrame) -> str | None:
+    """The model every series delivers when it has it, or ``None`` for per-series rank 1.
+
+    ``combination``: the combination; ``overall``: the model ranked first over all series
+    (``overall`` holds the ranked ``__overall__`` rows); ``best``: none.
+    """
+    if method == COMBINATION:
+        return COMBINATION
+    if method == "overall" and not overall.empty:
+        return str(overall.sort_values("rank")["model"].iloc[0])
+    return None
+
+
 def _ranked(means: pd.DataFrame, params: ModellingTimeseriesParams) -> pd.DataFrame:
     """Rank the models of one series (or overall) by the selection metric, lowest first."""
     order = {name: position for position, name in enumerate([*params.models, COMBINATION])}
@@ -238,18 +251,19 @@ def leaderboard(metrics: pd.DataFrame, params: ModellingTimeseriesParams) -> pd.
     )
     per_series = per_series.reset_index().assign(n_series=1)
     parts = [_ranked(group, params) for _, group in per_series.groupby("series_id", sort=True)]
-    if params.selection.method == COMBINATION:
-        # `best` marks what the series delivers: its combination whenever it has one
-        parts = [
-            part.assign(best=part["model"] == COMBINATION)
-            if (part["model"] == COMBINATION).any()
-            else part
-            for part in parts
-        ]
     overall = per_series.groupby("model", sort=True).agg(
         {**{name: "mean" for name in METRICS}, "n_series": "sum"}
     )
-    overall = overall.reset_index().assign(series_id=OVERALL, members=None)
-    parts.append(_ranked(overall, params))
+    overall = _ranked(overall.reset_index().assign(series_id=OVERALL, members=None), params)
+    preferred = delivered_first(params.selection.method, overall)
+    if preferred is not None:
+        # `best` marks what each series delivers: the preferred model whenever it has one
+        parts = [
+            part.assign(best=part["model"] == preferred)
+            if (part["model"] == preferred).any()
+            else part
+            for part in parts
+        ]
+    parts.append(overall)
     table = pd.concat(parts, ignore_index=True)[LEADERBOARD_COLUMNS]
     return table.astype({"n_series": "int64", "rank": "int64", "best": "bool"})

@@ -1,9 +1,11 @@
 """Refit every model on each series' whole history, forecast, and choose one per series.
 
-With ``selection.method: combination`` (the default) a series delivers its ``combination``
-(the mean or median of its members' forecasts and interval bounds) whenever it has one and
-every member was refitted; otherwise, and with ``method: best``, the leaderboard's rank 1
-(the combination included). If that cannot be refitted on the whole history, the
+With ``selection.method: combination`` a series delivers its ``combination`` (the mean or
+median of its members' forecasts and interval bounds) whenever it has one and every member
+was refitted; with ``overall`` (the default) the model ranked first over all series
+(``__overall__``, the combination included), chosen once for all, which is far less noisy
+than a choice per series on a few folds; with ``best``, and as the fallback of the others,
+the series' own rank 1. If that cannot be refitted on the whole history, the
 next-ranked model that can takes its place (and ``ts_failures`` says so). A series without a
 backtest (``baselines_only``) delivers seasonal naive if it holds two whole seasons, else
 naive.
@@ -25,6 +27,7 @@ from roadmap_pipelines.pipelines.modelling_timeseries.backtest import (
     COMBINATION,
     MEMBER_SEPARATOR,
     OVERALL,
+    delivered_first,
 )
 from roadmap_pipelines.pipelines.modelling_timeseries.baselines import BASELINES
 from roadmap_pipelines.pipelines.modelling_timeseries.fitted import FittedModel
@@ -197,10 +200,11 @@ def choose_best(
     Args:
         leaderboard: ``ts_leaderboard`` with internal column names.
         available: The models refitted per series (``combination`` when all members were).
-        method: ``selection.method``: ``combination`` or ``best``.
+        method: ``selection.method``: ``combination``, ``overall`` or ``best``.
         fallback: The baseline of each series without a backtest.
     """
     best, failures = {}, []
+    preferred = delivered_first(method, leaderboard.loc[leaderboard["series_id"] == OVERALL])
     ranked = leaderboard.loc[leaderboard["series_id"] != OVERALL].sort_values(["series_id", "rank"])
     for series_id, name in sorted(fallback.items()):
         if name in available.get(series_id, set()):
@@ -210,9 +214,9 @@ def choose_best(
             failures.append(failure(series_id, "refit", reason))
     for series_id, group in ranked.groupby("series_id", sort=True):
         models = list(group["model"])
-        if method == COMBINATION and COMBINATION in models:
-            models.remove(COMBINATION)
-            models.insert(0, COMBINATION)
+        if preferred in models:
+            models.remove(preferred)
+            models.insert(0, preferred)
         usable = [name for name in models if name in available.get(series_id, set())]
         if not usable:
             reason = f"none of the ranked models {models} could be refitted on the whole history"
