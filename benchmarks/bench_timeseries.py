@@ -188,6 +188,7 @@ def real_data() -> pd.DataFrame:
 
 
 SEASONS = {"MS": 12, "QS": 4, "YS": 1}
+OVERRIDES: dict = {}  # --transform: replaces the shipped arima/ets transform method
 
 
 def _params():
@@ -196,7 +197,10 @@ def _params():
     from roadmap_pipelines.params.modelling_timeseries import ModellingTimeseriesParams
 
     shipped = yaml.safe_load((ROOT / "conf/base/parameters_modelling_timeseries.yml").read_text())
-    return ModellingTimeseriesParams.model_validate(shipped["modelling_timeseries"])
+    config = shipped["modelling_timeseries"]
+    for model, method in OVERRIDES.items():
+        config[model]["transform"]["method"] = method
+    return ModellingTimeseriesParams.model_validate(config)
 
 
 def split(data: pd.DataFrame, params) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -394,7 +398,7 @@ def scores(train: pd.DataFrame, test: pd.DataFrame, forecasts: pd.DataFrame) -> 
     return pd.DataFrame(rows)
 
 
-def report(label: str, data: pd.DataFrame, n_jobs: int) -> None:
+def report(label: str, data: pd.DataFrame, n_jobs: int, save: Path | None = None) -> None:
     """Run everything on one set and print its table."""
     params = _params()
     train, test = split(data, params)
@@ -424,6 +428,11 @@ def report(label: str, data: pd.DataFrame, n_jobs: int) -> None:
             f"| {name} | {result['mase'].mean():.3f} | {result['mase'].median():.3f} | "
             f"{result['cover_80'].mean():.2f} | {result['cover_95'].mean():.2f} | {len(result)} |"
         )
+    if save is not None:
+        per_series = pd.concat(
+            {name: result.set_index("unique_id")["mase"] for name, result in table.items()}, axis=1
+        )
+        per_series.to_csv(save / f"{label.split(maxsplit=1)[0]}_mase.csv")
     delivered = table["delivered"]["mase"].mean()
     theirs_mean = table["statsforecast AutoARIMA"]["mase"].mean()
     print(
@@ -445,6 +454,10 @@ def main() -> None:
     parser.add_argument("--series", type=int, default=30, help="synthetic monthly series")
     parser.add_argument("--n-jobs", type=int, default=2, help="worker processes, both sides")
     parser.add_argument("--only", choices=["real", "synthetic"], default=None)
+    parser.add_argument("--save", type=Path, default=None, help="folder for per-series MASE")
+    parser.add_argument(
+        "--transform", choices=["none", "log", "boxcox"], help="arima and ets transform"
+    )
     parser.add_argument("--worker", nargs=2, metavar=("DATA", "OUT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -452,14 +465,16 @@ def main() -> None:
         return
 
     os.environ.setdefault("OMP_WAIT_POLICY", "passive")
+    if args.transform:
+        OVERRIDES.update(arima=args.transform, ets=args.transform)
     import warnings
 
     warnings.simplefilter("ignore")
     if args.only in (None, "real"):
-        report("real series (statsmodels datasets)", real_data(), args.n_jobs)
+        report("real series (statsmodels datasets)", real_data(), args.n_jobs, args.save)
     if args.only in (None, "synthetic"):
         report("synthetic monthly series", benchmark_data(args.series).assign(freq="MS"),
-               args.n_jobs)  # fmt: skip
+               args.n_jobs, args.save)  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -243,7 +243,8 @@ class SelectionParams(StrictModel):
     combine: Literal["mean", "median"] = "mean"
     size: PositiveInt = Field(default=2, description="members: the best `size` candidates")
     candidates: list[ModelName] = Field(
-        default_factory=lambda: ["arima", "ets"], min_length=1,
+        default_factory=lambda: ["arima", "ets"],
+        min_length=1,
         description="models that may join the combination; those not in `models` are ignored",
     )
 
@@ -290,7 +291,7 @@ class ModellingTimeseriesParams(StrictModel):
         (``QS`` for ``QS-OCT``, ``W`` for ``W-SUN``); keys not given keep the defaults.
         """
         own = self.frequencies.get(frequency) or self.frequencies.get(
-            frequency.split("-")[0], FrequencyParams()
+            frequency.split("-", maxsplit=1)[0], FrequencyParams()
         )
         backtest = own.backtest
         return SeriesSettings(

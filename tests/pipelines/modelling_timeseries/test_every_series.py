@@ -112,7 +112,9 @@ def simulated_scores() -> pd.DataFrame:
         own = forecasts.loc[forecasts["series_id"] == item["series_id"].iloc[0]]
         for model, points in own.groupby("model"):
             error = np.mean(np.abs(actual - points["forecast"].to_numpy()))
-            rows.append({"model": model, "best": bool(points["best"].iloc[0]), "mase": error / scale})
+            rows.append(
+                {"model": model, "best": bool(points["best"].iloc[0]), "mase": error / scale}
+            )
     return pd.DataFrame(rows)
 
 

@@ -12,6 +12,7 @@ from roadmap_pipelines.pipelines.modelling_timeseries import create_pipeline
 from roadmap_pipelines.pipelines.modelling_timeseries.fitted import FittedModel
 from timeseries_cases import OUTPUTS, columns, fast_params, quarterly, run_pipeline, summary_for
 
+
 def _good() -> pd.DataFrame:
     return pd.concat(
         [quarterly("alpha", seed=1), quarterly("beta", n=36, seed=2, level=500.0)],
@@ -101,7 +102,8 @@ def test_the_combination_is_the_mean_of_its_members_in_backtest_and_forecast(
     forecasts = outputs["ts_forecasts"].set_index(["series_id", "model", "timestamp"])
     for column in ("forecast", "lower_80", "upper_95"):
         mean = (
-            forecasts.xs("arima", level="model")[column] + forecasts.xs("ets", level="model")[column]
+            forecasts.xs("arima", level="model")[column]
+            + forecasts.xs("ets", level="model")[column]
         ) / 2
         assert forecasts.xs("combination", level="model")[column].to_numpy() == pytest.approx(
             mean.to_numpy()

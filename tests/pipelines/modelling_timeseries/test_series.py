@@ -55,7 +55,8 @@ def test_each_bad_series_is_recorded_with_its_reason_and_the_good_one_kept() -> 
 
     assert list(prepared) == ["good"]
     assert status.set_index("series_id")["mode"].to_dict() == {
-        "good": "backtest", **dict.fromkeys(EXPECTED, "failed")
+        "good": "backtest",
+        **dict.fromkeys(EXPECTED, "failed"),
     }
     assert prepared["good"].values.tolist() == quarterly("good")["value"].tolist()
     reasons = {item["series_id"]: item["reason"] for item in failures}

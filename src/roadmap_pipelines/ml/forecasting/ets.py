@@ -108,11 +108,7 @@ def candidate_specs(
     if seasonal and 1 < m <= max_season_length and n >= 2 * m:
         seasonals.append(True)
     flags = {"none": (False, False), "additive": (True, False), "damped": (True, True)}
-    return [
-        EtsSpec(*flags[trend], has_season, m)
-        for trend in trends
-        for has_season in seasonals
-    ]
+    return [EtsSpec(*flags[trend], has_season, m) for trend in trends for has_season in seasonals]
 
 
 def fit_spec(values: np.ndarray, spec: EtsSpec, initialization: str, maxiter: int) -> EtsFit:

@@ -238,11 +238,12 @@ def _ranked(means: pd.DataFrame, params: ModellingTimeseriesParams) -> pd.DataFr
 def leaderboard(metrics: pd.DataFrame, params: ModellingTimeseriesParams) -> pd.DataFrame:
     """Mean metrics over folds per series and model, ranked; then the same over all series.
 
-    ``best`` marks the model a series delivers: rank 1, or with ``selection.method:
-    combination`` its combination when it has one. The ``combination`` rows name their ``members`` (e.g. ``arima+ets``), which may differ
-    between series. The ``__overall__`` rows average the per-series means over the series
-    each model covers (``n_series``); MAE and RMSE are in each series' units, so compare those within a
-    series and use MASE or sMAPE across series.
+    ``best`` marks the model a series delivers (``delivered_first``: the overall winner or
+    the combination when the series has it, else its rank 1). The ``combination`` rows name
+    their ``members`` (e.g. ``arima+ets``), which may differ between series. The
+    ``__overall__`` rows average the per-series means over the series each model covers
+    (``n_series``); MAE and RMSE are in each series' units, so compare those within a series
+    and use MASE or sMAPE across series.
     """
     if metrics.empty:
         return pd.DataFrame(columns=LEADERBOARD_COLUMNS)

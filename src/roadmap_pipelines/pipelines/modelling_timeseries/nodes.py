@@ -160,9 +160,12 @@ def backtest_models(
     errors = errors.sort_values(["series_id", "model", "fold", "step"], ignore_index=True)
     metrics = backtest.metrics_table(errors, prepared, members)
     metrics = metrics.astype(
-        {"fold": "int64", "cutoff": time_dtype, "members": "string", **dict.fromkeys(
-            metrics_module.METRICS, "float64"
-        )}
+        {
+            "fold": "int64",
+            "cutoff": time_dtype,
+            "members": "string",
+            **dict.fromkeys(metrics_module.METRICS, "float64"),
+        }
     )
     return _named(errors, columns), _named(metrics, columns), failures
 

@@ -34,7 +34,6 @@ from roadmap_pipelines.pipelines.modelling_timeseries.fitted import FittedModel
 from roadmap_pipelines.pipelines.modelling_timeseries.forecasters import (
     PER_SERIES_MODELS,
     Forecast,
-    combine_forecasts,
     forecast_model,
 )
 from roadmap_pipelines.pipelines.modelling_timeseries.metrics import mase_scale
