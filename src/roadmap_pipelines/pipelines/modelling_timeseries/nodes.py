@@ -22,6 +22,7 @@ from roadmap_pipelines.pipelines.modelling_timeseries import (
     stationarity,
 )
 from roadmap_pipelines.pipelines.modelling_timeseries import metrics as metrics_module
+from roadmap_pipelines.pipelines.modelling_timeseries.forecasters import combine_forecasts
 from roadmap_pipelines.pipelines.modelling_timeseries.parallel import map_series
 from roadmap_pipelines.pipelines.modelling_timeseries.series import Series, json_safe
 
@@ -240,7 +241,7 @@ def fit_final_models(
         own = forecasts.get(series_id, {})
         if all(name in own for name in names):
             parts = [own[name] for name in names]
-            own[backtest.COMBINATION] = refit.combine_forecasts(parts, params.selection.combine)
+            own[backtest.COMBINATION] = combine_forecasts(parts, params.selection.combine)
             summaries[series_id][backtest.COMBINATION] = {
                 "members": names,
                 "combine": params.selection.combine,
