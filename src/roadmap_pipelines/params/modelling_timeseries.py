@@ -242,6 +242,9 @@ class SelectionParams(StrictModel):
     method: Literal["overall", "combination", "best"] = "overall"
     combine: Literal["mean", "median"] = "mean"
     size: PositiveInt = Field(default=2, description="members: the best `size` candidates")
+    max_ratio: float = Field(
+        default=1.5, ge=1, description="members score at most this times the best candidate"
+    )
     candidates: list[ModelName] = Field(
         default_factory=lambda: ["arima", "ets"],
         min_length=1,

@@ -73,7 +73,9 @@ def test_every_shipped_series_gets_a_best_forecast_with_nested_intervals(default
     assert best.groupby("series_id").size().to_dict() == {
         series_id: 8 if series_id in QUARTERLY else 12 for series_id in SHIPPED
     }
-    assert set(best["model"]) == {"combination"}  # selection.method: combination
+    board = _read(default_run, "07_model_output/timeseries_leaderboard.parquet")
+    overall = board.loc[board["series_id"] == "__overall__"].sort_values("rank")["model"].iloc[0]
+    assert set(best["model"]) == {overall}  # selection.method: overall
     assert (best.groupby("series_id")["model"].nunique() == 1).all()
     models = forecasts.groupby("series_id")["model"].unique()
     assert {series_id: sorted(names) for series_id, names in models.items()} == dict.fromkeys(

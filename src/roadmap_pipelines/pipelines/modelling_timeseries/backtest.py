@@ -173,8 +173,10 @@ def combination_members(
 ) -> dict[str, list[str]]:
     """Per series, the best ``selection.size`` candidates by mean ``selection_metric``.
 
-    Only candidates scored on every fold of the series count; ties go in ``models`` order.
-    A series with fewer than two such candidates has no combination.
+    Only candidates scored on every fold of the series count, and only those within
+    ``selection.max_ratio`` times the best candidate's score (a model that fails badly on a
+    series, e.g. ETS on the sunspot cycle, would drag the mean down); ties go in ``models``
+    order. A series with fewer than two such candidates has no combination.
     """
     selection = params.selection
     order = {name: position for position, name in enumerate(params.models)}
@@ -186,7 +188,8 @@ def combination_members(
             scores.droplevel("series_id").items(),
             key=lambda item: (np.isnan(item[1]), item[1], order[item[0]]),
         )
-        chosen = [name for name, _ in ranked[: selection.size]]
+        limit = ranked[0][1] * selection.max_ratio
+        chosen = [name for name, score in ranked[: selection.size] if score <= limit]
         if len(chosen) >= 2:
             members[str(series_id)] = sorted(chosen, key=order.__getitem__)
     return members
