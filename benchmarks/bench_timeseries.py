@@ -387,6 +387,8 @@ def scores(train: pd.DataFrame, test: pd.DataFrame, forecasts: pd.DataFrame) -> 
         lag = m if len(history) > m else 1
         scale = np.mean(np.abs(history[lag:] - history[:-lag]))
         own = forecasts.loc[forecasts["unique_id"] == key].sort_values("ds")
+        if own.empty:  # e.g. no combination for this series: its members were too far apart
+            continue
         y = actual["y"].to_numpy()
         row = {"unique_id": key, "mase": np.mean(np.abs(y - own["forecast"].to_numpy())) / scale}
         for level in (80, 95):
