@@ -14,7 +14,7 @@ from roadmap_pipelines.params.preprocessing import TimeSeriesParams
 def fast_params(**overrides: Any) -> ModellingTimeseriesParams:
     """Every model, two folds of 4 steps, small search bounds, few trees: seconds, not minutes."""
     values: dict[str, Any] = {
-        "models": ["arima", "lightgbm", "naive", "seasonal_naive", "drift"],
+        "models": ["arima", "ets", "lightgbm", "naive", "seasonal_naive", "drift"],
         "horizon": 4,
         "n_jobs": 1,
         "backtest": {"folds": 2, "horizon": 4, "step": 4, "min_train_seasons": 3},
@@ -30,6 +30,7 @@ def fast_params(**overrides: Any) -> ModellingTimeseriesParams:
             "start_Q": 0,
             "transform": {"method": "none"},
         },
+        "ets": {"transform": {"method": "none"}},
         "lightgbm": {
             "lags": [1],
             "seasonal_lags": [1],
@@ -83,3 +84,57 @@ def summary_for(table: pd.DataFrame, frequency: str = "QS", season_length: int =
         }
         for series_id, points in table.groupby("series_id")
     }
+
+
+OUTPUTS = {
+    "ts_stationarity",
+    "ts_decomposition",
+    "ts_backtest_errors",
+    "ts_backtest_metrics",
+    "ts_leaderboard",
+    "ts_forecasts",
+    "ts_models",
+    "ts_model_summary",
+    "ts_failures",
+    "ts_series_status",
+}
+
+
+def run_pipeline(
+    table: pd.DataFrame,
+    params: ModellingTimeseriesParams,
+    names: TimeSeriesParams | None = None,
+    summary: dict | None = None,
+) -> dict:
+    """Run ``modelling_timeseries`` with SequentialRunner on an in-memory catalog."""
+    from kedro.io import DataCatalog, MemoryDataset
+    from kedro.runner import SequentialRunner
+
+    from roadmap_pipelines.pipelines.modelling_timeseries import create_pipeline
+
+    class KeptDataset(MemoryDataset):
+        """A MemoryDataset the runner cannot release, so intermediate outputs can be checked."""
+
+        def _release(self) -> None:
+            pass
+
+    names = names or columns()
+    catalog = DataCatalog(
+        {
+            "timeseries_clean": MemoryDataset(table),
+            "timeseries_summary": MemoryDataset(
+                summary
+                or summary_for(
+                    table.rename(
+                        columns={names.id_column: "series_id", names.time_column: "timestamp"}
+                    )
+                )
+            ),
+            "params:preprocessing.timeseries": MemoryDataset(names),
+            "params:modelling_timeseries": MemoryDataset(params),
+            "params:random_state": MemoryDataset(42),
+            **{name: KeptDataset() for name in OUTPUTS},
+        }
+    )
+    SequentialRunner().run(create_pipeline(), catalog)
+    return {name: catalog[name].load() for name in OUTPUTS}

@@ -17,7 +17,8 @@ from roadmap_pipelines.params.base import StrictModel
 
 _FILE = "parameters_modelling_timeseries.yml"
 
-ModelName = Literal["arima", "lightgbm", "naive", "seasonal_naive", "drift"]
+ModelName = Literal["arima", "ets", "lightgbm", "naive", "seasonal_naive", "drift"]
+SINGLE_MODELS = ("arima", "ets", "lightgbm", "naive", "seasonal_naive", "drift")
 MetricName = Literal["mae", "rmse", "mape", "smape", "mase"]
 TransformMethod = Literal["none", "log", "boxcox"]
 CalendarFeature = Literal["month", "quarter", "day_of_week", "day_of_month", "week_of_year", "hour"]
@@ -34,6 +35,29 @@ class BacktestParams(StrictModel):
     min_train_seasons: PositiveInt = Field(
         default=3, description="the first training window holds at least this many seasons"
     )
+
+
+class FrequencyBacktestParams(StrictModel):
+    """Backtest settings of one frequency; a missing key keeps ``backtest``'s value."""
+
+    model_config = ConfigDict(title=f"{_FILE}: modelling_timeseries.frequencies.<freq>.backtest")
+
+    folds: PositiveInt | None = None
+    horizon: PositiveInt | None = None
+    step: PositiveInt | None = None
+    min_train_seasons: PositiveInt | None = None
+
+
+class FrequencyParams(StrictModel):
+    """Settings of the series of one frequency; a missing key keeps the default."""
+
+    model_config = ConfigDict(title=f"{_FILE}: modelling_timeseries.frequencies.<freq>")
+
+    horizon: PositiveInt | None = None
+    season_length: PositiveInt | None = Field(
+        default=None, description="overrides the season length preprocessing found"
+    )
+    backtest: FrequencyBacktestParams = FrequencyBacktestParams()
 
 
 class StationarityParams(StrictModel):
@@ -185,13 +209,67 @@ class LightGBMParams(StrictModel):
         return self
 
 
+class EtsParams(StrictModel):
+    """Exponential smoothing: ETS(A, trend, seasonal) chosen by information criterion."""
+
+    model_config = ConfigDict(title=f"{_FILE}: modelling_timeseries.ets")
+
+    trends: list[Literal["none", "additive", "damped"]] = Field(
+        default_factory=lambda: ["none", "additive", "damped"], min_length=1
+    )
+    seasonal: bool = True
+    max_season_length: PositiveInt = Field(
+        default=24, description="longest season a seasonal component is tried for (R: 24)"
+    )
+    information_criterion: Literal["aic", "aicc", "bic"] = "aicc"
+    initialization: Literal["heuristic", "estimated"] = "heuristic"
+    maxiter: PositiveInt = 200
+    transform: TransformParams = TransformParams()
+
+    @field_validator("trends")
+    @classmethod
+    def _unique_trends(cls, trends: list[str]) -> list[str]:
+        if len(set(trends)) != len(trends):
+            raise ValueError(f"lists a trend twice: {trends}")
+        return trends
+
+
+class SelectionParams(StrictModel):
+    """How each series' delivered forecast is chosen from the backtested models."""
+
+    model_config = ConfigDict(title=f"{_FILE}: modelling_timeseries.selection")
+
+    method: Literal["overall", "combination", "best"] = "overall"
+    combine: Literal["mean", "median"] = "mean"
+    size: PositiveInt = Field(default=2, description="members: the best `size` candidates")
+    max_ratio: float = Field(
+        default=1.5, ge=1, description="members score at most this times the best candidate"
+    )
+    candidates: list[ModelName] = Field(
+        default_factory=lambda: ["arima", "ets"],
+        min_length=1,
+        description="models that may join the combination; those not in `models` are ignored",
+    )
+
+
+class SeriesSettings(StrictModel):
+    """The settings one series is modelled with (defaults with its frequency's overrides)."""
+
+    horizon: PositiveInt
+    folds: PositiveInt
+    backtest_horizon: PositiveInt
+    step: PositiveInt
+    min_train_seasons: PositiveInt
+    season_length: PositiveInt | None
+
+
 class ModellingTimeseriesParams(StrictModel):
     """Everything under ``modelling_timeseries:`` in ``parameters_modelling_timeseries.yml``."""
 
     model_config = ConfigDict(title=f"{_FILE}: modelling_timeseries")
 
     models: list[ModelName] = Field(
-        default_factory=lambda: ["arima", "lightgbm", "naive", "seasonal_naive", "drift"],
+        default_factory=lambda: ["arima", "ets", "lightgbm", "naive", "seasonal_naive", "drift"],
         min_length=1,
     )
     horizon: PositiveInt = 12
@@ -200,8 +278,33 @@ class ModellingTimeseriesParams(StrictModel):
     chunk_size: PositiveInt | None = None
     backtest: BacktestParams = BacktestParams()
     stationarity: StationarityParams = StationarityParams()
+    frequencies: dict[str, FrequencyParams] = Field(
+        default_factory=dict,
+        description="per pandas frequency (MS, QS, W, D, ...): horizon, season_length, backtest",
+    )
+    selection: SelectionParams = SelectionParams()
     arima: ArimaParams = ArimaParams()
+    ets: EtsParams = EtsParams()
     lightgbm: LightGBMParams = LightGBMParams()
+
+    def settings_for(self, frequency: str) -> SeriesSettings:
+        """The settings of a series with pandas frequency ``frequency``.
+
+        ``frequencies`` is looked up by the exact alias (``QS-OCT``), then by its base
+        (``QS`` for ``QS-OCT``, ``W`` for ``W-SUN``); keys not given keep the defaults.
+        """
+        own = self.frequencies.get(frequency) or self.frequencies.get(
+            frequency.split("-", maxsplit=1)[0], FrequencyParams()
+        )
+        backtest = own.backtest
+        return SeriesSettings(
+            horizon=own.horizon or self.horizon,
+            folds=backtest.folds or self.backtest.folds,
+            backtest_horizon=backtest.horizon or self.backtest.horizon,
+            step=backtest.step or self.backtest.step,
+            min_train_seasons=backtest.min_train_seasons or self.backtest.min_train_seasons,
+            season_length=own.season_length,
+        )
 
     @field_validator("models")
     @classmethod
@@ -219,12 +322,35 @@ class ModellingTimeseriesParams(StrictModel):
             )
         return n_jobs
 
+    @field_validator("frequencies")
+    @classmethod
+    def _known_frequencies(cls, frequencies: dict[str, FrequencyParams]) -> dict:
+        import pandas as pd
+
+        unknown = []
+        for alias in frequencies:
+            try:
+                pd.tseries.frequencies.to_offset(alias)
+            except ValueError:
+                unknown.append(alias)
+        if unknown:
+            raise ValueError(
+                f"not pandas frequency aliases: {unknown}; use e.g. MS, QS, W, W-SUN, D, h, YS"
+            )
+        return frequencies
+
     @model_validator(mode="after")
     def _horizons_agree(self) -> ModellingTimeseriesParams:
-        if "lightgbm" in self.models and self.horizon > self.backtest.horizon:
-            raise ValueError(
-                f"horizon ({self.horizon}) is greater than backtest.horizon "
-                f"({self.backtest.horizon}): lightgbm's intervals come from its backtest errors "
-                "at each step ahead, so the backtest must reach as far as the forecast"
-            )
+        if "lightgbm" not in self.models:
+            return self
+        settings = {"(default)": self.settings_for("")}
+        settings |= {alias: self.settings_for(alias) for alias in self.frequencies}
+        for alias, own in settings.items():
+            if own.horizon > own.backtest_horizon:
+                raise ValueError(
+                    f"frequency {alias}: horizon ({own.horizon}) is greater than the backtest "
+                    f"horizon ({own.backtest_horizon}): lightgbm's intervals come from its "
+                    "backtest errors at each step ahead, so the backtest must reach as far as "
+                    "the forecast"
+                )
         return self

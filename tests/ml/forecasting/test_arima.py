@@ -1,4 +1,5 @@
-"""SARIMA: R's airline model reference, order recovery from a simulated process, bounds."""
+"""SARIMA: R's airline model reference, order recovery from a simulated process, bounds,
+no colliding lags, failing candidates skipped."""
 
 from __future__ import annotations
 
@@ -134,3 +135,58 @@ def test_information_criteria_follow_r() -> None:
     assert criteria["aic"] == pytest.approx(-200 + 2 * 3)
     assert criteria["aicc"] == pytest.approx(-194 + 2 * 3 * 4 / (50 - 3 - 1))
     assert criteria["bic"] == pytest.approx(-200 + 3 * np.log(50))
+
+
+def _quarterly_ar(n: int = 80, seed: int = 5) -> np.ndarray:
+    """A quarterly AR process with a lag-4 term: the search is drawn towards p >= 4."""
+    rng = np.random.default_rng(seed)
+    return 50 + lfilter([1.0], [1.0, -0.3, 0.0, 0.0, -0.5], rng.normal(0, 1, n))
+
+
+def test_orders_whose_lags_collide_are_never_proposed() -> None:
+    assert arima.lags_collide(Orders(4, 0, 0, 1, 0, 0, 4, False))  # AR lag 4 twice
+    assert arima.lags_collide(Orders(0, 0, 5, 0, 0, 1, 4, False))  # MA lag 4 twice
+    assert not arima.lags_collide(Orders(3, 0, 3, 1, 0, 1, 4, False))
+    assert not arima.lags_collide(Orders(5, 0, 0, 0, 0, 0, 4, False))  # no seasonal AR
+    assert not arima.lags_collide(Orders(5, 0, 0, 0, 0, 0, 1, False))  # non-seasonal
+    # the exhaustive grid up to p = 5 with P = 1 on a quarterly series: statsmodels raises
+    # "autoregressive lag(s) {4} are in both ..." for p >= 4 with P >= 1, so none is tried
+    settings = ArimaParams(stepwise=False, max_p=5, max_q=0, max_P=1, max_Q=0, max_order=6,
+                           start_p=0, start_q=0, start_P=0, start_Q=0)  # fmt: skip
+    fit = arima.search_orders(_quarterly_ar(), 4, 0, 0, settings)
+    assert fit.failed == {}
+    assert fit.models_tried == 6 * 2 * 2 - 2 * 2  # p 0-5, P 0-1, constant or not; 4 collide
+    assert not arima.lags_collide(fit.orders)
+
+
+def test_a_colliding_quarterly_search_with_no_transform_fits() -> None:
+    """The case from issue 17: quarterly, transform none, the stepwise walk reaching p = 4."""
+    from roadmap_pipelines.ml.forecasting.forecasters import fit_arima
+    from timeseries_cases import fast_params
+
+    params = fast_params(
+        arima={"max_p": 5, "max_q": 5, "max_P": 2, "max_Q": 2, "max_order": 6,
+               "transform": {"method": "none"}}
+    )  # fmt: skip
+    model = fit_arima("quarterly", _quarterly_ar(), 4, params)
+    assert not arima.lags_collide(model.fit.orders)
+    assert np.all(np.isfinite(model.forecast(_quarterly_ar(), 8).upper_95))
+
+
+def test_a_failing_candidate_is_recorded_and_the_search_goes_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    real = arima.css_candidate
+
+    def failing(w, orders, criterion):
+        if orders.p == 1 and orders.q == 0:
+            raise ValueError("construction failed")
+        return real(w, orders, criterion)
+
+    monkeypatch.setattr(arima, "css_candidate", failing)
+    settings = ArimaParams(stepwise=False, max_p=1, max_q=1, max_P=0, max_Q=0, start_P=0,
+                           start_Q=0, start_p=0, start_q=0, allow_constant=False)  # fmt: skip
+    fit = arima.search_orders(_quarterly_ar(), 1, 0, 0, settings)
+    assert fit.failed == {"ARIMA(1,0,0)": "ValueError: construction failed"}
+    assert fit.models_tried == 4 and fit.orders.label() != "ARIMA(1,0,0)"
+    assert fit.summary()["search"]["failed"] == fit.failed

@@ -34,7 +34,7 @@ def backtest() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     params = fast_params(
         models=["naive", "drift"], backtest={"folds": 2, "horizon": 2, "step": 2}, horizon=2
     )
-    prepared, _ = prepare_series(table, summary, columns(), params)
+    prepared, _, _ = prepare_series(table, summary, columns(), params)
     errors, metrics, failures = backtest_models(prepared, columns(), params, 42)
     assert failures == []
     return errors, metrics, rank_models(metrics, columns(), params)
@@ -86,7 +86,8 @@ def test_leaderboard_averages_folds_and_ranks_by_mase(backtest) -> None:
     assert overall["mase"].to_dict() == pytest.approx(tiny["mase"].to_dict())
     assert overall["n_series"].tolist() == [1, 1]
     assert list(board.columns) == [
-        "series_id", "model", "mae", "rmse", "mape", "smape", "mase", "n_series", "rank", "best",
+        "series_id", "model", "members", "mae", "rmse", "mape", "smape", "mase", "n_series",
+        "rank", "best",
     ]  # fmt: skip
 
 
@@ -97,6 +98,7 @@ def test_leaderboard_ties_follow_the_configured_model_order() -> None:
         {
             "series_id": ["s", "s", "s"],
             "model": ["naive", "drift", "arima"],
+            "members": None,
             "fold": [1, 1, 1],
             "cutoff": pd.Timestamp("2000-01-01"),
             **{name: [1.0, 1.0, float("nan")] for name in ("mae", "rmse", "mape", "smape")},

@@ -30,20 +30,23 @@ CONTRACT = {
         "series_id", "timestamp", "observed", "trend", "seasonal", "resid",
     ],
     "07_model_output/timeseries_backtest_metrics.parquet": [
-        "series_id", "model", "fold", "cutoff", "mae", "rmse", "mape", "smape", "mase",
+        "series_id", "model", "members", "fold", "cutoff", "mae", "rmse", "mape", "smape",
+        "mase",
     ],
     "07_model_output/timeseries_backtest_errors.parquet": [
         "series_id", "model", "fold", "step", "timestamp", "actual", "forecast",
     ],
     "07_model_output/timeseries_leaderboard.parquet": [
-        "series_id", "model", "mae", "rmse", "mape", "smape", "mase", "rank", "best",
+        "series_id", "model", "members", "mae", "rmse", "mape", "smape", "mase", "rank",
+        "best",
     ],
     "07_model_output/timeseries_forecasts.parquet": [
         "series_id", "timestamp", "model", "forecast", "lower_80", "upper_80", "lower_95",
         "upper_95",
     ],
 }  # fmt: skip
-MODELS = ["arima", "drift", "lightgbm", "naive", "seasonal_naive"]
+MODELS = ["arima", "combination", "drift", "ets", "lightgbm", "naive", "seasonal_naive"]
+QUARTERLY = {"johnson_johnson_eps", "uk_gas"}  # frequencies.QS: horizon 8
 
 
 def _read(project: Path, name: str) -> pd.DataFrame:
@@ -67,7 +70,12 @@ def test_every_shipped_series_gets_a_best_forecast_with_nested_intervals(default
     forecasts = _read(default_run, "07_model_output/timeseries_forecasts.parquet")
     best = forecasts.loc[forecasts["best"]]
 
-    assert best.groupby("series_id").size().to_dict() == dict.fromkeys(SHIPPED, 12)
+    assert best.groupby("series_id").size().to_dict() == {
+        series_id: 8 if series_id in QUARTERLY else 12 for series_id in SHIPPED
+    }
+    board = _read(default_run, "07_model_output/timeseries_leaderboard.parquet")
+    overall = board.loc[board["series_id"] == "__overall__"].sort_values("rank")["model"].iloc[0]
+    assert set(best["model"]) == {overall}  # selection.method: overall
     assert (best.groupby("series_id")["model"].nunique() == 1).all()
     models = forecasts.groupby("series_id")["model"].unique()
     assert {series_id: sorted(names) for series_id, names in models.items()} == dict.fromkeys(
@@ -78,7 +86,7 @@ def test_every_shipped_series_gets_a_best_forecast_with_nested_intervals(default
     air = best.loc[best["series_id"] == "air_passengers", "timestamp"]
     assert list(air) == list(pd.date_range("1961-01-01", periods=12, freq="MS"))
     gas = best.loc[best["series_id"] == "uk_gas", "timestamp"]
-    assert list(gas) == list(pd.date_range("1987-01-01", periods=12, freq="QS"))
+    assert list(gas) == list(pd.date_range("1987-01-01", periods=8, freq="QS"))
 
 
 def test_saved_models_forecast_what_was_saved(default_run: Path) -> None:
@@ -89,7 +97,7 @@ def test_saved_models_forecast_what_was_saved(default_run: Path) -> None:
     assert sorted(models) == SHIPPED
     for series_id, model in models.items():
         saved = forecasts.loc[forecasts["best"] & (forecasts["series_id"] == series_id)]
-        again = model.forecast(12)
+        again = model.forecast(len(saved))
         assert model.model == summary[series_id]["model"] == saved["model"].iloc[0]
         for column in ("forecast", "lower_80", "upper_95"):
             assert again[column].to_numpy() == pytest.approx(saved[column].to_numpy(), rel=1e-9)
@@ -119,7 +127,7 @@ def test_sarima_beats_the_seasonal_naive_baseline_overall(default_run: Path) -> 
     assert per_series.groupby("series_id")["best"].sum().eq(1).all()
 
 
-def test_a_bad_series_is_reported_and_the_others_still_modelled(
+def test_a_constant_series_gets_a_baseline_and_the_others_are_untouched(
     rewrite_raw: Callable, completed_project: Path
 ) -> None:
     def flatten_uk_gas(data: pd.DataFrame) -> pd.DataFrame:
@@ -130,16 +138,14 @@ def test_a_bad_series_is_reported_and_the_others_still_modelled(
     run_session(project, pipelines=["preprocessing", "modelling_timeseries"])
 
     failures = json.loads((project / "data/08_reporting/timeseries_failures.json").read_text())
-    assert failures == [
-        {
-            "model": None,
-            "reason": "series 'uk_gas' is constant (every value is 100); there is nothing to model",
-            "series_id": "uk_gas",
-            "stage": "input",
-        }
-    ]
+    assert failures == []
+    status = _read(project, "08_reporting/timeseries_series_status.parquet").set_index("series_id")
+    assert status.loc["uk_gas", "mode"] == "baselines_only"
+    assert status.loc["uk_gas", "note"].endswith("constant (every value is 100)")
     forecasts = _read(project, "07_model_output/timeseries_forecasts.parquet")
-    assert sorted(forecasts["series_id"].unique()) == sorted(set(SHIPPED) - {"uk_gas"})
+    assert sorted(forecasts["series_id"].unique()) == SHIPPED
+    gas = forecasts.loc[forecasts["best"] & (forecasts["series_id"] == "uk_gas")]
+    assert set(gas["model"]) == {"seasonal_naive"} and gas["forecast"].eq(100.0).all()
 
 
 def test_bad_modelling_parameters_stop_the_run_before_any_node(

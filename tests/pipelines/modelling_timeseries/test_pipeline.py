@@ -5,33 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from kedro.io import DataCatalog, MemoryDataset
-from kedro.runner import SequentialRunner
 
 from roadmap_pipelines.ml.forecasting.fitted import FittedModel
 from roadmap_pipelines.params.modelling_timeseries import ModellingTimeseriesParams
 from roadmap_pipelines.params.preprocessing import TimeSeriesParams
 from roadmap_pipelines.pipelines.modelling_timeseries import create_pipeline
-from timeseries_cases import columns, fast_params, quarterly, summary_for
-
-OUTPUTS = {
-    "ts_stationarity",
-    "ts_decomposition",
-    "ts_backtest_errors",
-    "ts_backtest_metrics",
-    "ts_leaderboard",
-    "ts_forecasts",
-    "ts_models",
-    "ts_model_summary",
-    "ts_failures",
-}
-
-
-class KeptDataset(MemoryDataset):
-    """A MemoryDataset the runner cannot release, so intermediate outputs can be checked."""
-
-    def _release(self) -> None:
-        pass
+from timeseries_cases import OUTPUTS, columns, fast_params, quarterly, run_pipeline, summary_for
 
 
 def _good() -> pd.DataFrame:
@@ -47,26 +26,7 @@ def _run(
     names: TimeSeriesParams | None = None,
     summary: dict | None = None,
 ) -> dict:
-    names = names or columns()
-    catalog = DataCatalog(
-        {
-            "timeseries_clean": MemoryDataset(table),
-            "timeseries_summary": MemoryDataset(
-                summary
-                or summary_for(
-                    table.rename(
-                        columns={names.id_column: "series_id", names.time_column: "timestamp"}
-                    )
-                )
-            ),
-            "params:preprocessing.timeseries": MemoryDataset(names),
-            "params:modelling_timeseries": MemoryDataset(params),
-            "params:random_state": MemoryDataset(42),
-            **{name: KeptDataset() for name in OUTPUTS},
-        }
-    )
-    SequentialRunner().run(create_pipeline(), catalog)
-    return {name: catalog[name].load() for name in OUTPUTS}
+    return run_pipeline(table, params, names, summary)
 
 
 @pytest.fixture(scope="module")
@@ -91,6 +51,7 @@ def test_pipeline_reads_the_clean_series_and_writes_the_contract() -> None:
         "ts_models",
         "ts_model_summary",
         "ts_failures",
+        "ts_series_status",
     }
 
 
@@ -99,12 +60,14 @@ def test_outputs_have_the_contract_columns(outputs: dict) -> None:
         "ts_stationarity": ["series_id", "adf_stat", "adf_pvalue", "kpss_stat", "kpss_pvalue",
                             "trend_strength", "seasonal_strength", "d", "D", "season_length"],
         "ts_decomposition": ["series_id", "timestamp", "observed", "trend", "seasonal", "resid"],
-        "ts_backtest_metrics": ["series_id", "model", "fold", "cutoff", "mae", "rmse", "mape",
-                                "smape", "mase"],
+        "ts_backtest_metrics": ["series_id", "model", "members", "fold", "cutoff", "mae", "rmse",
+                                "mape", "smape", "mase"],
         "ts_backtest_errors": ["series_id", "model", "fold", "step", "timestamp", "actual",
                                "forecast"],
-        "ts_leaderboard": ["series_id", "model", "mae", "rmse", "mape", "smape", "mase", "rank",
-                           "best"],
+        "ts_leaderboard": ["series_id", "model", "members", "mae", "rmse", "mape", "smape", "mase",
+                           "rank", "best"],
+        "ts_series_status": ["series_id", "frequency", "season_length", "n_points", "horizon",
+                             "backtest_horizon", "folds", "mode", "note"],
         "ts_forecasts": ["series_id", "timestamp", "model", "forecast", "lower_80", "upper_80",
                          "lower_95", "upper_95"],
     }  # fmt: skip
@@ -117,17 +80,40 @@ def test_outputs_have_the_contract_columns(outputs: dict) -> None:
 def test_every_model_is_backtested_on_every_fold_and_step(outputs: dict) -> None:
     errors = outputs["ts_backtest_errors"]
     counts = errors.groupby(["series_id", "model"]).size()
-    assert set(counts.index.get_level_values("model")) == set(fast_params().models)
+    models = {*fast_params().models, "combination"}
+    assert set(counts.index.get_level_values("model")) == models
     assert (counts == 2 * 4).all()  # 2 folds x 4 steps
     assert errors["step"].between(1, 4).all()
     metrics = outputs["ts_backtest_metrics"]
-    assert len(metrics) == 2 * 5 * 2  # series x models x folds
+    assert len(metrics) == 2 * 7 * 2  # series x models (the combination included) x folds
+    combined = metrics.loc[metrics["model"] == "combination", "members"]
+    assert combined.eq("arima+ets").all() and metrics["members"].notna().sum() == len(combined)
+
+
+def test_the_combination_is_the_mean_of_its_members_in_backtest_and_forecast(
+    outputs: dict,
+) -> None:
+    errors = outputs["ts_backtest_errors"].set_index(["series_id", "model", "fold", "step"])
+    combined = errors.xs("combination", level="model")["forecast"]
+    members = (
+        errors.xs("arima", level="model")["forecast"] + errors.xs("ets", level="model")["forecast"]
+    ) / 2
+    pd.testing.assert_series_equal(combined, members, check_names=False)
+    forecasts = outputs["ts_forecasts"].set_index(["series_id", "model", "timestamp"])
+    for column in ("forecast", "lower_80", "upper_95"):
+        mean = (
+            forecasts.xs("arima", level="model")[column]
+            + forecasts.xs("ets", level="model")[column]
+        ) / 2
+        assert forecasts.xs("combination", level="model")[column].to_numpy() == pytest.approx(
+            mean.to_numpy()
+        )
 
 
 def test_forecasts_cover_every_series_model_and_step_with_nested_intervals(outputs: dict) -> None:
     forecasts = outputs["ts_forecasts"]
     assert forecasts.groupby(["series_id", "model"]).size().eq(4).all()
-    assert forecasts.groupby("series_id")["model"].nunique().eq(5).all()
+    assert forecasts.groupby("series_id")["model"].nunique().eq(7).all()
     ordered = forecasts[["lower_95", "lower_80", "forecast", "upper_80", "upper_95"]]
     assert (ordered.diff(axis=1).iloc[:, 1:] >= 0).all().all()
     alpha = forecasts.loc[forecasts["series_id"] == "alpha", "timestamp"].unique()
@@ -174,7 +160,9 @@ def test_results_do_not_depend_on_n_jobs_or_chunking(outputs: dict) -> None:
         assert parallel["ts_models"][series_id].forecast(4).equals(fitted.forecast(4))
 
 
-def test_bad_series_are_reported_and_leave_the_others_untouched(outputs: dict) -> None:
+def test_bad_and_short_series_are_reported_and_leave_the_others_untouched(
+    outputs: dict,
+) -> None:
     bad = pd.concat(
         [
             quarterly("flat").assign(value=7.0),
@@ -185,12 +173,25 @@ def test_bad_series_are_reported_and_leave_the_others_untouched(outputs: dict) -
     mixed = _run(pd.concat([_good(), bad], ignore_index=True), fast_params())
 
     failures = {item["series_id"]: item for item in mixed["ts_failures"]}
-    assert sorted(failures) == ["flat", "repeated", "short"]
-    assert "is constant" in failures["flat"]["reason"]
-    assert "has 9 point(s)" in failures["short"]["reason"]
+    assert sorted(failures) == ["repeated"]  # only a series with nothing usable fails
     assert "duplicated timestamp" in failures["repeated"]["reason"]
-    for name in ("ts_backtest_errors", "ts_leaderboard", "ts_forecasts", "ts_stationarity"):
+    status = mixed["ts_series_status"].set_index("series_id")
+    assert status.loc[["flat", "short", "repeated"], "mode"].tolist() == [
+        "baselines_only", "baselines_only", "failed",
+    ]  # fmt: skip
+    delivered = mixed["ts_forecasts"].loc[lambda f: f["best"]]
+    chosen = delivered.groupby("series_id")["model"].first().to_dict()
+    assert chosen["flat"] == "seasonal_naive" and chosen["short"] == "seasonal_naive"
+    flat = delivered.loc[delivered["series_id"] == "flat"]
+    assert flat["forecast"].eq(7.0).all() and flat["upper_95"].eq(7.0).all()
+    short = delivered.loc[delivered["series_id"] == "short", "forecast"].to_numpy()
+    assert short.tolist() == quarterly("short", n=9)["value"].iloc[-4:].tolist()
+    for name in ("ts_backtest_errors", "ts_leaderboard", "ts_stationarity"):
         pd.testing.assert_frame_equal(mixed[name], outputs[name], check_exact=True)
+    good = mixed["ts_forecasts"].loc[lambda f: f["series_id"].isin(["alpha", "beta"])]
+    pd.testing.assert_frame_equal(
+        good.reset_index(drop=True), outputs["ts_forecasts"], check_exact=True
+    )
     assert outputs["ts_failures"] == []
 
 

@@ -21,6 +21,11 @@ about four times faster than the full model. Forecasts need the levels, so the f
 (differencing inside the state, diffuse start) is re-filtered with the parameters found; its
 likelihood is the same.
 
+Orders whose ordinary and seasonal AR (or MA) lags coincide, e.g. ``p >= m`` with ``P >= 1``
+(statsmodels refuses them: "autoregressive lag(s) {4} are in both ..."), are never proposed.
+Any candidate that still fails, model construction included, is recorded in the fit's
+``search.failed`` and skipped; the search goes on with the others.
+
 Like ``auto.arima``, candidates whose CSS estimates have AR or MA roots within 1.01 of the
 unit circle are rejected, and a constant (``d + D = 0``) or drift (``d + D = 1``) term is a
 candidate only while ``d + D <= 1``.
@@ -30,7 +35,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -94,6 +99,7 @@ class ArimaFit:
     nobs: int  # observations of the differenced series the likelihood covers
     models_tried: int = 0
     search: str = "fixed"
+    failed: dict[str, str] = field(default_factory=dict)  # candidate label -> error
 
     def criterion(self, name: str) -> float:
         return {"aic": self.aic, "aicc": self.aicc, "bic": self.bic}[name]
@@ -113,7 +119,11 @@ class ArimaFit:
                 "bic": self.bic,
                 "nobs": self.nobs,
             },
-            "search": {"method": self.search, "models_tried": self.models_tried},
+            "search": {
+                "method": self.search,
+                "models_tried": self.models_tried,
+                "failed": dict(self.failed),
+            },
         }
 
 
@@ -301,10 +311,10 @@ def fit_exact(
     Returns:
         The fit, or ``None`` if it failed or was rejected.
     """
-    model = _sarimax(values, orders, simple_differencing=True)
-    if model.nobs <= orders.n_coefficients + 2:
-        return None
     try:
+        model = _sarimax(values, orders, simple_differencing=True)
+        if model.nobs <= orders.n_coefficients + 2:
+            return None
         if model.k_params == 0:
             result = model.filter(np.array([]))
         else:
@@ -339,10 +349,18 @@ def fit_exact(
 # --- the search -----------------------------------------------------------------------------
 
 
+def lags_collide(orders: Orders) -> bool:
+    """Whether an ordinary and a seasonal AR (or MA) term share a lag (``p >= m``, ``P >= 1``)."""
+    if orders.m <= 1:
+        return False
+    return (orders.P > 0 and orders.p >= orders.m) or (orders.Q > 0 and orders.q >= orders.m)
+
+
 def _allowed(orders: Orders, settings: ArimaParams) -> bool:
     seasonal_ok = orders.m > 1 or (orders.P == 0 and orders.Q == 0)
     return (
         seasonal_ok
+        and not lags_collide(orders)
         and 0 <= orders.p <= settings.max_p
         and 0 <= orders.q <= settings.max_q
         and 0 <= orders.P <= settings.max_P
@@ -412,21 +430,32 @@ class _Search:
         self.constant_allowed = settings.allow_constant and d + seasonal_d <= 1
         self.scored: dict[Orders, _Candidate] = {}
         self.exact: dict[Orders, ArimaFit | None] = {}
+        self.failed: dict[str, str] = {}
 
     def score(self, orders: Orders) -> float:
-        """The candidate's criterion (CSS, or exact without approximation), cached."""
+        """The candidate's criterion (CSS, or exact without approximation), cached.
+
+        A candidate that raises scores ``inf`` and is recorded in ``failed``.
+        """
         if orders not in self.scored:
-            candidate = css_candidate(self.w, orders, self.criterion)
-            if self.settings.approximation and candidate.coefficients is not None:
-                ic = exact_criterion(self.values, orders, candidate.coefficients, self.criterion)
-                candidate = replace(candidate, ic=ic)
-            if not self.settings.approximation:
-                fit = fit_exact(self.values, orders, candidate.coefficients, self.settings.maxiter)
-                self.exact[orders] = fit
-                ic = fit.criterion(self.criterion) if fit else math.inf
-                candidate = replace(candidate, ic=ic)
-            self.scored[orders] = candidate
+            try:
+                self.scored[orders] = self._scored(orders)
+            except Exception as error:  # noqa: BLE001 - one candidate must not end the search
+                self.failed[orders.label()] = f"{type(error).__name__}: {error}"
+                self.scored[orders] = _Candidate(orders, math.inf, None)
         return self.scored[orders].ic
+
+    def _scored(self, orders: Orders) -> _Candidate:
+        candidate = css_candidate(self.w, orders, self.criterion)
+        if self.settings.approximation and candidate.coefficients is not None:
+            ic = exact_criterion(self.values, orders, candidate.coefficients, self.criterion)
+            candidate = replace(candidate, ic=ic)
+        if not self.settings.approximation:
+            fit = fit_exact(self.values, orders, candidate.coefficients, self.settings.maxiter)
+            self.exact[orders] = fit
+            ic = fit.criterion(self.criterion) if fit else math.inf
+            candidate = replace(candidate, ic=ic)
+        return candidate
 
     def better(self, orders: Orders, than: Orders) -> bool:
         # ties go to the smaller orders, so the result never depends on the visiting order
@@ -478,9 +507,13 @@ class _Search:
         for candidate in ranked:
             if not math.isfinite(candidate.ic) and refits:
                 break
-            fit = fit_exact(
-                self.values, candidate.orders, candidate.coefficients, self.settings.maxiter
-            )
+            try:
+                fit = fit_exact(
+                    self.values, candidate.orders, candidate.coefficients, self.settings.maxiter
+                )
+            except Exception as error:  # noqa: BLE001 - the next-ranked candidate is refitted
+                self.failed[candidate.orders.label()] = f"{type(error).__name__}: {error}"
+                fit = None
             if fit is not None:
                 refits.append(fit)
             if len(refits) >= self.settings.refine_top:
@@ -519,7 +552,7 @@ def search_orders(
     method = ("stepwise" if settings.stepwise else "exhaustive") + (
         " css screening, exact refit of the best" if settings.approximation else " exact"
     )
-    return replace(fit, models_tried=len(search.scored), search=method)
+    return replace(fit, models_tried=len(search.scored), search=method, failed=search.failed)
 
 
 def fit_fixed(values: np.ndarray, orders: Orders, maxiter: int) -> ArimaFit:

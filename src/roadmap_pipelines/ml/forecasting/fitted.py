@@ -17,13 +17,21 @@ import numpy as np
 import pandas as pd
 
 from roadmap_pipelines.ml.forecasting import baselines
-from roadmap_pipelines.ml.forecasting.forecasters import ArimaModel, Forecast
+from roadmap_pipelines.ml.forecasting.forecasters import (
+    ArimaModel,
+    EtsModel,
+    Forecast,
+    combine_forecasts,
+)
 from roadmap_pipelines.ml.forecasting.series import Series
 
 
 @dataclass(frozen=True)
 class FittedModel:
-    """The best model of one series, refitted on its whole history."""
+    """The delivered model of one series, refitted on its whole history.
+
+    ``model`` is ``combination`` when the forecast combines ``members`` (by ``combine``).
+    """
 
     series_id: str
     model: str
@@ -32,8 +40,11 @@ class FittedModel:
     last_timestamp: str
     history: np.ndarray
     arima: ArimaModel | None = None
+    ets: EtsModel | None = None
     lightgbm: Any = None  # global_lightgbm.GlobalModel
     interval_widths: dict[int, list[float]] | None = None  # lightgbm, in MASE-scale units
+    members: tuple[str, ...] = ()
+    combine: str = "mean"
 
     def forecast(self, horizon: int) -> pd.DataFrame:
         """Forecast ``horizon`` periods after the history with 80% and 95% intervals.
@@ -42,10 +53,23 @@ class FittedModel:
             ValueError: For LightGBM beyond the backtest horizon its intervals were
                 calibrated on.
         """
+        if self.model == "combination":
+            parts = [self._forecast(name, horizon) for name in self.members]
+            result = combine_forecasts(parts, self.combine)
+        else:
+            result = self._forecast(self.model, horizon)
+        future = pd.date_range(
+            pd.Timestamp(self.last_timestamp), periods=horizon + 1, freq=self.frequency
+        )[1:]
+        return pd.DataFrame({"timestamp": future, **result.columns()})
+
+    def _forecast(self, model: str, horizon: int) -> Forecast:
         m = self.season_length
-        if self.model == "arima":
+        if model == "arima":
             result = self.arima.forecast(self.history, horizon)
-        elif self.model == "lightgbm":
+        elif model == "ets":
+            result = self.ets.forecast(self.history, horizon)
+        elif model == "lightgbm":
             from roadmap_pipelines.ml.forecasting.global_lightgbm import (
                 conformal_forecast,
                 forecast_global,
@@ -61,12 +85,9 @@ class FittedModel:
             widths = {level: np.asarray(values) for level, values in self.interval_widths.items()}
             result = conformal_forecast(mean, self.history, m, widths)
         else:
-            mean, se, _ = baselines.baseline_forecast(self.model, self.history, m, horizon)
+            mean, se, _ = baselines.baseline_forecast(model, self.history, m, horizon)
             result = Forecast.gaussian(mean, se)
-        future = pd.date_range(
-            pd.Timestamp(self.last_timestamp), periods=horizon + 1, freq=self.frequency
-        )[1:]
-        return pd.DataFrame({"timestamp": future, **result.columns()})
+        return result
 
     def timestamps(self) -> pd.DatetimeIndex:
         """The history's timestamps."""

@@ -1,7 +1,9 @@
-"""Fit one per-series model (SARIMA or a baseline) and forecast with 80% and 95% intervals.
+"""Fit one per-series model (SARIMA, ETS or a baseline) and forecast with 80% and 95% intervals.
 
-SARIMA and the baselines give Gaussian intervals, ``mean ± z * se``; for SARIMA they are
-computed on the transformed scale and mapped back, point forecast included (a median).
+Every one gives Gaussian intervals, ``mean ± z * se``; for SARIMA and ETS they are computed
+on the transformed scale and mapped back, point forecast included (a median). A log or
+Box-Cox transform meeting a value that is not positive is replaced by ``none`` for that
+series (``ts_series_status`` says so), so such a series still gets every model.
 """
 
 from __future__ import annotations
@@ -12,13 +14,16 @@ from typing import Any
 
 import numpy as np
 
-from roadmap_pipelines.ml.forecasting import arima, baselines, stationarity
+from roadmap_pipelines.ml.forecasting import arima, baselines, ets, stationarity
 from roadmap_pipelines.ml.forecasting.transforms import Transform, fit_transform
-from roadmap_pipelines.params.modelling_timeseries import ModellingTimeseriesParams
+from roadmap_pipelines.params.modelling_timeseries import (
+    ModellingTimeseriesParams,
+    TransformParams,
+)
 
 LEVELS = (80, 95)
 Z = {level: NormalDist().inv_cdf(0.5 + level / 200) for level in LEVELS}
-PER_SERIES_MODELS = ("arima", *baselines.BASELINES)
+PER_SERIES_MODELS = ("arima", "ets", *baselines.BASELINES)
 
 
 @dataclass(frozen=True)
@@ -52,6 +57,15 @@ class Forecast:
         }
 
 
+def combine_forecasts(forecasts: list[Forecast], how: str) -> Forecast:
+    """Mean or median of the members' point forecasts and of each interval bound."""
+    reduce = np.mean if how == "mean" else np.median
+    columns = [forecast.__dict__ for forecast in forecasts]
+    return Forecast(
+        **{key: reduce(np.vstack([own[key] for own in columns]), axis=0) for key in columns[0]}
+    )
+
+
 @dataclass(frozen=True)
 class ArimaModel:
     """A SARIMA fit together with the transform of the series it was fitted to."""
@@ -65,6 +79,50 @@ class ArimaModel:
 
     def summary(self) -> dict[str, Any]:
         return {**self.fit.summary(), "transform": self.transform.summary()}
+
+
+@dataclass(frozen=True)
+class EtsModel:
+    """An ETS fit together with the transform of the series it was fitted to."""
+
+    fit: ets.EtsFit
+    transform: Transform
+
+    def forecast(self, values: np.ndarray, horizon: int) -> Forecast:
+        mean, se = ets.forecast(self.transform.forward(values), self.fit, horizon)
+        return Forecast.gaussian(mean, se, self.transform)
+
+    def summary(self) -> dict[str, Any]:
+        return {**self.fit.summary(), "transform": self.transform.summary()}
+
+
+def series_transform(
+    series_id: str, values: np.ndarray, m: int, settings: TransformParams
+) -> Transform:
+    """The configured transform of one series; ``none`` if its values are not all positive."""
+    method = settings.series.get(series_id, settings.method)
+    if method != "none" and float(np.min(values)) <= 0:
+        method = "none"
+    return fit_transform(method, values, m, settings.boxcox_lambda)
+
+
+def fit_ets(
+    series_id: str, values: np.ndarray, m: int, params: ModellingTimeseriesParams
+) -> EtsModel:
+    """Transform, then choose and fit ETS(A, trend, seasonal) by information criterion."""
+    settings = params.ets
+    transform = series_transform(series_id, values, m, settings.transform)
+    fit = ets.select_ets(
+        transform.forward(values),
+        m,
+        trends=list(settings.trends),
+        seasonal=settings.seasonal,
+        max_season_length=settings.max_season_length,
+        criterion=settings.information_criterion,
+        initialization=settings.initialization,
+        maxiter=settings.maxiter,
+    )
+    return EtsModel(fit, transform)
 
 
 def _fixed_orders(series_id: str, m: int, params: ModellingTimeseriesParams) -> arima.Orders | None:
@@ -100,8 +158,7 @@ def fit_arima(
         differences: ``(d, D)`` already chosen on these values, or ``None`` to choose them.
     """
     settings = params.arima
-    method = settings.transform.series.get(series_id, settings.transform.method)
-    transform = fit_transform(method, values, m, settings.transform.boxcox_lambda)
+    transform = series_transform(series_id, values, m, settings.transform)
     z = transform.forward(values)
     orders = _fixed_orders(series_id, m, params)
     if orders is not None:
@@ -122,14 +179,18 @@ def forecast_model(
     horizon: int,
     params: ModellingTimeseriesParams,
     differences: tuple[int, int] | None = None,
-) -> tuple[Forecast, dict[str, Any], ArimaModel | None]:
+) -> tuple[Forecast, dict[str, Any], ArimaModel | EtsModel | None]:
     """Fit per-series model ``name`` to ``values`` and forecast ``horizon`` steps.
 
     Returns:
-        The forecast, a JSON-ready description of the fit, and the SARIMA model (or ``None``).
+        The forecast, a JSON-ready description of the fit, and the SARIMA or ETS model
+        (``None`` for a baseline, which is refitted from the history when needed).
     """
     if name == "arima":
         model = fit_arima(series_id, values, m, params, differences)
+        return model.forecast(values, horizon), model.summary(), model
+    if name == "ets":
+        model = fit_ets(series_id, values, m, params)
         return model.forecast(values, horizon), model.summary(), model
     mean, se, fitted = baselines.baseline_forecast(name, values, m, horizon)
     return Forecast.gaussian(mean, se), {"params": fitted}, None

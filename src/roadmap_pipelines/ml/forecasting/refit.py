@@ -1,7 +1,18 @@
-"""Refit every model on each series' whole history, forecast, and keep the best per series.
+"""Refit every model on each series' whole history, forecast, and choose one per series.
 
-The best model is the leaderboard's rank 1 for the series. If it cannot be refitted on the
-whole history, the next-ranked model that can takes its place (and ``ts_failures`` says so).
+With ``selection.method: combination`` a series delivers its ``combination`` (the mean or
+median of its members' forecasts and interval bounds) whenever it has one and every member
+was refitted; with ``overall`` (the default) the model ranked first over all series
+(``__overall__``, the combination included), chosen once for all, which is far less noisy
+than a choice per series on a few folds; with ``best``, and as the fallback of the others,
+the series' own rank 1. If that cannot be refitted on the whole history, the
+next-ranked model that can takes its place (and ``ts_failures`` says so). A series without a
+backtest (``baselines_only``) delivers seasonal naive if it holds two whole seasons, else
+naive.
+
+Combined intervals average the members' bounds level by level (the quantile average, or
+their median with ``combine: median``): a forecast distribution between the members', never
+narrower than the narrowest of them.
 """
 
 from __future__ import annotations
@@ -12,7 +23,13 @@ import numpy as np
 import pandas as pd
 
 from roadmap_pipelines.ml.data.timestamps import timestamp_labels
-from roadmap_pipelines.ml.forecasting.backtest import OVERALL, cutoffs_for
+from roadmap_pipelines.ml.forecasting.backtest import (
+    COMBINATION,
+    MEMBER_SEPARATOR,
+    OVERALL,
+    delivered_first,
+)
+from roadmap_pipelines.ml.forecasting.baselines import BASELINES
 from roadmap_pipelines.ml.forecasting.fitted import FittedModel
 from roadmap_pipelines.ml.forecasting.forecasters import (
     PER_SERIES_MODELS,
@@ -45,9 +62,12 @@ def refit_series(
         ``{"forecasts": {model: Forecast}, "summaries": {model: dict}, "arima": ArimaModel}``
         and failure records.
     """
-    result: dict[str, Any] = {"forecasts": {}, "summaries": {}, "arima": None}
+    result: dict[str, Any] = {"forecasts": {}, "summaries": {}, "fits": {}}
     failures = []
-    for name in (model for model in params.models if model in PER_SERIES_MODELS):
+    names = [model for model in params.models if model in PER_SERIES_MODELS]
+    if not series.cutoffs:  # baselines only: nothing was backtested to choose from
+        names = sorted({fallback_baseline(series), *(name for name in names if name in BASELINES)})
+    for name in names:
         searched = params.arima.method == "auto" and series.series_id not in params.arima.series
         if name == "arima" and differences is None and searched:
             reason = "no stationarity result to take d and D from (see its stationarity failure)"
@@ -59,7 +79,7 @@ def refit_series(
                 series.series_id,
                 series.values,
                 series.season_length,
-                params.horizon,
+                series.horizon,
                 params,
                 differences,
             )
@@ -71,8 +91,14 @@ def refit_series(
         result["forecasts"][name] = forecast
         result["summaries"][name] = summary
         if model is not None:
-            result["arima"] = model
+            result["fits"][name] = model
     return result, failures
+
+
+def fallback_baseline(series: Series) -> str:
+    """The baseline a series without a backtest delivers: seasonal naive given two seasons."""
+    m = series.season_length
+    return "seasonal_naive" if m > 1 and len(series) >= 2 * m else "naive"
 
 
 def _check_finite(forecast: Forecast) -> None:
@@ -88,7 +114,7 @@ def lightgbm_scores(
     scales = {
         (series_id, fold): mase_scale(item.values[:cutoff], item.season_length)
         for series_id, item in series.items()
-        for fold, cutoff in enumerate(cutoffs_for(item, params), start=1)
+        for fold, cutoff in enumerate(item.cutoffs, start=1)
     }
     scale = [
         scales.get(key, np.nan) for key in zip(errors["series_id"], errors["fold"], strict=True)
@@ -102,7 +128,10 @@ def lightgbm_scores(
 def refit_lightgbm(
     series: dict[str, Series], errors: pd.DataFrame, params: ModellingTimeseriesParams, seed: int
 ) -> tuple[dict[str, Forecast], Any, dict[int, list[float]] | None, list[dict[str, Any]]]:
-    """Fit the global model on every whole history; intervals from its backtest errors."""
+    """Fit the global model on every whole history; intervals from its backtest errors.
+
+    Series without a backtest are left out (they deliver a baseline).
+    """
     from roadmap_pipelines.ml.forecasting.global_lightgbm import (
         conformal_forecast,
         conformal_half_widths,
@@ -110,7 +139,7 @@ def refit_lightgbm(
         forecast_global,
     )
 
-    items = list(series.values())
+    items = [item for item in series.values() if item.cutoffs]
     scores = lightgbm_scores(errors, series, params)
     if scores.empty:
         reason = "no backtest errors to calibrate its intervals (its backtest failed)"
@@ -122,8 +151,9 @@ def refit_lightgbm(
         )
     try:
         model = fit_global(items, params.lightgbm, seed)
-        means = forecast_global(model, items, params.horizon)
-        widths = conformal_half_widths(scores, params.horizon)
+        horizon = max(item.horizon for item in items)
+        means = forecast_global(model, items, horizon)
+        widths = conformal_half_widths(scores, horizon)
     except Exception as error:  # noqa: BLE001 - the global model fails for every series
         reason = f"{type(error).__name__}: {error}"
         return (
@@ -135,7 +165,7 @@ def refit_lightgbm(
     forecasts, failures = {}, []
     for item in items:
         forecast = conformal_forecast(
-            means[item.series_id], item.values, item.season_length, widths
+            means[item.series_id][: item.horizon], item.values, item.season_length, widths
         )
         try:
             _check_finite(forecast)
@@ -147,14 +177,45 @@ def refit_lightgbm(
     return forecasts, model, plain_widths, failures
 
 
+def members_of(leaderboard: pd.DataFrame) -> dict[str, list[str]]:
+    """Each series' combination members, from the leaderboard's ``members`` column."""
+    rows = leaderboard.loc[
+        (leaderboard["model"] == COMBINATION) & (leaderboard["series_id"] != OVERALL)
+    ]
+    return {
+        str(series_id): str(named).split(MEMBER_SEPARATOR)
+        for series_id, named in zip(rows["series_id"], rows["members"], strict=True)
+    }
+
+
 def choose_best(
-    leaderboard: pd.DataFrame, available: dict[str, set[str]]
+    leaderboard: pd.DataFrame,
+    available: dict[str, set[str]],
+    method: str,
+    fallback: dict[str, str],
 ) -> tuple[dict[str, str], list[dict[str, Any]]]:
-    """The best refitted model per series, following the leaderboard's ranks."""
+    """The delivered model per series (see the module docstring).
+
+    Args:
+        leaderboard: ``ts_leaderboard`` with internal column names.
+        available: The models refitted per series (``combination`` when all members were).
+        method: ``selection.method``: ``combination``, ``overall`` or ``best``.
+        fallback: The baseline of each series without a backtest.
+    """
     best, failures = {}, []
+    preferred = delivered_first(method, leaderboard.loc[leaderboard["series_id"] == OVERALL])
     ranked = leaderboard.loc[leaderboard["series_id"] != OVERALL].sort_values(["series_id", "rank"])
+    for series_id, name in sorted(fallback.items()):
+        if name in available.get(series_id, set()):
+            best[series_id] = name
+        else:
+            reason = f"its baseline '{name}' could not be fitted"
+            failures.append(failure(series_id, "refit", reason))
     for series_id, group in ranked.groupby("series_id", sort=True):
         models = list(group["model"])
+        if preferred in models:
+            models.remove(preferred)
+            models.insert(0, preferred)
         usable = [name for name in models if name in available.get(series_id, set())]
         if not usable:
             reason = f"none of the ranked models {models} could be refitted on the whole history"
@@ -198,11 +259,14 @@ def forecast_table(
 def fitted_model(
     item: Series,
     model: str,
-    arima_model: Any,
+    fits: dict[str, Any],
     lightgbm_model: Any,
     widths: dict[int, list[float]] | None,
+    members: list[str],
+    combine: str,
 ) -> FittedModel:
-    """The ``ts_models`` entry for a series' best model."""
+    """The ``ts_models`` entry for a series' delivered model (a combination keeps its members)."""
+    used = set(members) if model == COMBINATION else {model}
     return FittedModel(
         series_id=item.series_id,
         model=model,
@@ -210,7 +274,10 @@ def fitted_model(
         season_length=item.season_length,
         last_timestamp=timestamp_labels(item.timestamps[-1:])[0],
         history=np.array(item.values, dtype=float),
-        arima=arima_model if model == "arima" else None,
-        lightgbm=lightgbm_model if model == "lightgbm" else None,
-        interval_widths=widths if model == "lightgbm" else None,
+        arima=fits.get("arima") if "arima" in used else None,
+        ets=fits.get("ets") if "ets" in used else None,
+        lightgbm=lightgbm_model if "lightgbm" in used else None,
+        interval_widths=widths if "lightgbm" in used else None,
+        members=tuple(members) if model == COMBINATION else (),
+        combine=combine,
     )

@@ -2,9 +2,15 @@
 
 Checks split in two. A problem with the table as a whole (a missing column, no rows, a
 parameter naming a series that is not there) stops the run before any model is fitted. A
-problem with one series (too short, constant, missing values, unordered or repeated
-timestamps, off its frequency's grid, not positive under a log transform) is recorded as a
-failure of that series, and the others carry on.
+problem with one series that leaves nothing to forecast from (no value at all, a single
+point, missing values, unordered or repeated timestamps, off its frequency's grid) is
+recorded as a failure of that series, and the others carry on.
+
+Every other series gets a forecast. Each is planned with its frequency's settings
+(``modelling_timeseries.frequencies``): a series too short for the configured backtest gets
+as many folds as fit, and one too short (or constant) for any fold is forecast by a
+baseline alone (seasonal naive with two whole seasons, else naive). ``ts_series_status``
+says which and why.
 """
 
 from __future__ import annotations
@@ -18,11 +24,19 @@ import pandas as pd
 
 from roadmap_pipelines.errors import InputDataError
 from roadmap_pipelines.ml.data.timestamps import timestamp_labels
-from roadmap_pipelines.params.modelling_timeseries import ModellingTimeseriesParams
+from roadmap_pipelines.params.modelling_timeseries import (
+    ModellingTimeseriesParams,
+    SeriesSettings,
+)
 from roadmap_pipelines.params.preprocessing import TimeSeriesParams
 
 INPUT = "timeseries_clean"
 MIN_TRAIN_POINTS = 10  # below this no model here is worth fitting, whatever the season
+MIN_POINTS = 2  # a naive forecast needs one change to size its intervals
+STATUS_COLUMNS = [
+    "series_id", "frequency", "season_length", "n_points", "horizon", "backtest_horizon",
+    "folds", "mode", "note",
+]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -34,6 +48,10 @@ class Series:
     values: np.ndarray
     frequency: str
     season_length: int
+    horizon: int = 1  # periods forecast after the last point
+    backtest_horizon: int = 1  # periods forecast from each backtest origin
+    cutoffs: tuple[int, ...] = ()  # training-window lengths of the folds; () = baselines only
+    note: str = ""  # why the series has fewer folds, no backtest or another transform
 
     def __len__(self) -> int:
         return len(self.values)
@@ -58,11 +76,35 @@ def fold_cutoffs(n_points: int, folds: int, horizon: int, step: int) -> list[int
     return [n_points - horizon - (folds - 1 - fold) * step for fold in range(folds)]
 
 
-def minimum_points(season_length: int, params: ModellingTimeseriesParams) -> tuple[int, int]:
-    """``(first training window, whole series)`` lengths a series needs for the backtest."""
-    backtest = params.backtest
-    first_train = max(backtest.min_train_seasons * season_length, MIN_TRAIN_POINTS)
-    return first_train, first_train + backtest.horizon + (backtest.folds - 1) * backtest.step
+def minimum_points(season_length: int, settings: SeriesSettings) -> tuple[int, int]:
+    """``(first training window, whole series)`` lengths the configured backtest needs."""
+    first_train = max(settings.min_train_seasons * season_length, MIN_TRAIN_POINTS)
+    needed = first_train + settings.backtest_horizon + (settings.folds - 1) * settings.step
+    return first_train, needed
+
+
+def plan_folds(n_points: int, m: int, settings: SeriesSettings) -> tuple[tuple[int, ...], str]:
+    """The folds a series of ``n_points`` gets, and a note when it gets fewer than configured.
+
+    Returns:
+        Training-window lengths of the folds (empty: too short for any, baselines only) and
+        an explanation (empty when every configured fold fits).
+    """
+    first_train, needed = minimum_points(m, settings)
+    room = n_points - first_train - settings.backtest_horizon
+    folds = 0 if room < 0 else min(settings.folds, 1 + room // settings.step)
+    if folds == settings.folds:
+        return tuple(fold_cutoffs(n_points, folds, settings.backtest_horizon, settings.step)), ""
+    why = (
+        f"{n_points} point(s); {settings.folds} fold(s) of horizon {settings.backtest_horizon} "
+        f"every {settings.step} after a first training window of {first_train} "
+        f"({settings.min_train_seasons} season(s) of {m}, at least {MIN_TRAIN_POINTS} points) "
+        f"need {needed}"
+    )
+    if folds == 0:
+        return (), f"baselines only, no backtest: {why}"
+    cutoffs = fold_cutoffs(n_points, folds, settings.backtest_horizon, settings.step)
+    return tuple(cutoffs), f"{folds} fold(s) instead of {settings.folds}: {why}"
 
 
 def _check_table(data: pd.DataFrame, columns: TimeSeriesParams) -> None:
@@ -93,6 +135,7 @@ def _check_parameters_name_known_series(ids: set[str], params: ModellingTimeseri
     named = {
         "arima.series": set(params.arima.series),
         "arima.transform.series": set(params.arima.transform.series),
+        "ets.transform.series": set(params.ets.transform.series),
     }
     unknown = {key: sorted(names - ids) for key, names in named.items() if names - ids}
     if unknown:
@@ -142,25 +185,8 @@ def _series_problem(
     if not grid.equals(pd.DatetimeIndex(time)):
         start = timestamp_labels(time.iloc[:1])[0]
         return f"timestamps are not on a regular '{frequency}' grid from {start}"
-    m = int(meta["season_length"])
-    first_train, needed = minimum_points(m, params)
-    if len(points) < needed:
-        backtest = params.backtest
-        return (
-            f"has {len(points)} point(s); with season length {m} it needs at least {needed}: "
-            f"a first training window of {first_train} ({backtest.min_train_seasons} season(s), "
-            f"at least {MIN_TRAIN_POINTS} points), then {backtest.folds} fold(s) of horizon "
-            f"{backtest.horizon} every {backtest.step} (modelling_timeseries.backtest)"
-        )
-    if value.nunique() == 1:
-        return f"is constant (every value is {value.iloc[0]:g}); there is nothing to model"
-    method = params.arima.transform.series.get(series_id, params.arima.transform.method)
-    if "arima" in params.models and method != "none" and value.min() <= 0:
-        return (
-            f"has values down to {value.min():g}, but arima.transform is '{method}', which needs "
-            "positive values; set modelling_timeseries.arima.transform.series."
-            f"{series_id}: none"
-        )
+    if len(points) < MIN_POINTS:
+        return f"has {len(points)} point(s); even a naive forecast needs {MIN_POINTS}"
     return None
 
 
@@ -169,8 +195,13 @@ def prepare_series(
     summary: dict[str, Any],
     columns: TimeSeriesParams,
     params: ModellingTimeseriesParams,
-) -> tuple[dict[str, Series], list[dict[str, Any]]]:
-    """Check the input table and turn each series that passes into a ``Series``.
+) -> tuple[dict[str, Series], list[dict[str, Any]], pd.DataFrame]:
+    """Check the input table and turn each series that passes into a planned ``Series``.
+
+    Returns:
+        The series by id, failure records, and ``ts_series_status`` (one row per series:
+        its settings, folds, ``mode`` ``backtest`` / ``fewer_folds`` / ``baselines_only`` /
+        ``failed`` and a note saying why).
 
     Raises:
         InputDataError: If the table lacks a column or rows, a parameter names an unknown
@@ -179,27 +210,91 @@ def prepare_series(
     _check_table(data, columns)
     ids = data[columns.id_column].astype(str)
     _check_parameters_name_known_series(set(ids), params)
-    prepared, failures = {}, []
+    prepared, failures, status = {}, [], []
     for key, points in data.groupby(ids, sort=True):
         series_id = str(key)
         meta = summary.get(series_id)
         problem = _series_problem(series_id, points, meta, columns, params)
+        frequency = meta["frequency"] if meta else ""
         if problem:
             failures.append(failure(series_id, "input", f"series '{series_id}' {problem}"))
+            status.append(_status(series_id, frequency, len(points), None, "failed", problem))
             continue
-        prepared[series_id] = Series(
-            series_id=series_id,
-            timestamps=pd.DatetimeIndex(points[columns.time_column]),
-            values=points[columns.value_column].to_numpy(dtype=float),
-            frequency=meta["frequency"],
-            season_length=int(meta["season_length"]),
-        )
+        item = _planned(series_id, points, meta, columns, params)
+        prepared[series_id] = item
+        mode = "backtest" if not item.note else "fewer_folds"
+        if not item.cutoffs:
+            mode = "baselines_only"
+        status.append(_status(series_id, frequency, len(item), item, mode, item.note))
     if not prepared:
         raise InputDataError(
             f"Dataset '{INPUT}': no series can be modelled: "
             + "; ".join(item["reason"] for item in failures)
         )
-    return prepared, failures
+    return prepared, failures, pd.DataFrame(status, columns=STATUS_COLUMNS)
+
+
+def _planned(
+    series_id: str,
+    points: pd.DataFrame,
+    meta: dict[str, Any],
+    columns: TimeSeriesParams,
+    params: ModellingTimeseriesParams,
+) -> Series:
+    """The series with its frequency's settings and the folds that fit its length."""
+    values = points[columns.value_column].to_numpy(dtype=float)
+    settings = params.settings_for(meta["frequency"])
+    m = settings.season_length or int(meta["season_length"])
+    if np.all(values == values[0]):
+        cutoffs, note = (), f"baselines only, no backtest: constant (every value is {values[0]:g})"
+    else:
+        cutoffs, note = plan_folds(len(values), m, settings)
+    transformed = [
+        f"{model}.transform {method}"
+        for model, method in (
+            ("arima", params.arima.transform.series.get(series_id, params.arima.transform.method)),
+            ("ets", params.ets.transform.series.get(series_id, params.ets.transform.method)),
+        )
+        if model in params.models and method != "none"
+    ]
+    if transformed and values.min() <= 0:
+        replaced = (
+            f"values down to {values.min():g}: {', '.join(transformed)} replaced by none "
+            "(it needs positive values)"
+        )
+        note = f"{note}; {replaced}" if note else replaced
+    return Series(
+        series_id=series_id,
+        timestamps=pd.DatetimeIndex(points[columns.time_column]),
+        values=values,
+        frequency=meta["frequency"],
+        season_length=m,
+        horizon=settings.horizon,
+        backtest_horizon=settings.backtest_horizon,
+        cutoffs=cutoffs,
+        note=note,
+    )
+
+
+def _status(
+    series_id: str,
+    frequency: str,
+    n_points: int,
+    planned: Series | None,
+    mode: str,
+    note: str,
+) -> dict[str, Any]:
+    return {
+        "series_id": series_id,
+        "frequency": frequency,
+        "season_length": planned.season_length if planned else None,
+        "n_points": n_points,
+        "horizon": planned.horizon if planned else None,
+        "backtest_horizon": planned.backtest_horizon if planned else None,
+        "folds": len(planned.cutoffs) if planned else 0,
+        "mode": mode,
+        "note": note,
+    }
 
 
 def json_safe(value: Any) -> Any:

@@ -141,11 +141,10 @@ def assess_series(series: Any, params: ModellingTimeseriesParams) -> tuple[Any, 
     Returns:
         ``((table row, components frame), [])``.
     """
-    from roadmap_pipelines.ml.forecasting.transforms import fit_transform
+    from roadmap_pipelines.ml.forecasting.forecasters import series_transform
 
     settings, m = params.arima, series.season_length
-    method = settings.transform.series.get(series.series_id, settings.transform.method)
-    transform = fit_transform(method, series.values, m, settings.transform.boxcox_lambda)
+    transform = series_transform(series.series_id, series.values, m, settings.transform)
     z = transform.forward(series.values)
     adf_stat, adf_pvalue = adf_test(z)
     kpss_stat, kpss_pvalue = kpss_test(z)

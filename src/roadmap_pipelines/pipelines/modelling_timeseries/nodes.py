@@ -15,11 +15,12 @@ import pandas as pd
 from roadmap_pipelines.errors import InputDataError
 from roadmap_pipelines.ml.forecasting import (
     backtest,
-    metrics,
     refit,
     series,
     stationarity,
 )
+from roadmap_pipelines.ml.forecasting import metrics as metrics_module
+from roadmap_pipelines.ml.forecasting.forecasters import combine_forecasts
 from roadmap_pipelines.ml.forecasting.parallel import map_series
 from roadmap_pipelines.ml.forecasting.series import Series, json_safe
 from roadmap_pipelines.params.modelling_timeseries import ModellingTimeseriesParams
@@ -36,7 +37,8 @@ DECOMPOSITION_COLUMNS = ["series_id", "timestamp", "observed", "trend", "seasona
 _RESERVED = {
     "model", "fold", "step", "cutoff", "actual", "forecast", "rank", "best", "n_series",
     "lower_80", "upper_80", "lower_95", "upper_95", "observed", "trend", "seasonal", "resid",
-    "stage", "reason", *metrics.METRICS, *STATIONARITY_COLUMNS[1:],
+    "stage", "reason", "members", "frequency", "n_points", "horizon", "backtest_horizon",
+    "folds", "mode", "note", *metrics_module.METRICS, *STATIONARITY_COLUMNS[1:],
 }  # fmt: skip
 
 
@@ -61,8 +63,8 @@ def prepare_series(
     timeseries_summary: dict[str, Any],
     columns: TimeSeriesParams,
     params: ModellingTimeseriesParams,
-) -> tuple[dict[str, Series], list[dict[str, Any]]]:
-    """Check the cleaned series and keep those fit for modelling.
+) -> tuple[dict[str, Series], list[dict[str, Any]], pd.DataFrame]:
+    """Check the cleaned series, keep those fit for modelling and plan each one's backtest.
 
     Args:
         timeseries_clean: Long table (id, time, value columns of ``preprocessing.timeseries``).
@@ -71,7 +73,9 @@ def prepare_series(
         params: ``modelling_timeseries`` parameters.
 
     Returns:
-        The series that passed, by id, and failure records of those that did not.
+        The series that passed, by id, failure records of those that did not, and
+        ``ts_series_status``: per series its frequency's settings, its folds and ``mode``
+        (``backtest``, ``fewer_folds``, ``baselines_only`` or ``failed``) with a note why.
 
     Raises:
         InputDataError: If the table as a whole is unusable (see ``series.prepare_series``)
@@ -84,7 +88,10 @@ def prepare_series(
             f"{clashes} clash with column names of the modelling_timeseries outputs; rename "
             "the input columns"
         )
-    return series.prepare_series(timeseries_clean, timeseries_summary, columns, params)
+    prepared, failures, status = series.prepare_series(
+        timeseries_clean, timeseries_summary, columns, params
+    )
+    return prepared, failures, _named(status, columns)
 
 
 def assess_stationarity(
@@ -96,9 +103,10 @@ def assess_stationarity(
         ``ts_stationarity`` (one row per series), ``ts_decomposition`` (observed, trend,
         seasonal, resid per point, on the modelling scale) and failure records.
     """
+    # baselines-only series need no d and D (and a constant one has no unit-root test)
     outcomes = map_series(
         stationarity.assess_series,
-        list(prepared.values()),
+        [item for item in prepared.values() if item.cutoffs],
         stage="stationarity",
         params=params,
         **_parallel(params),
@@ -125,9 +133,13 @@ def backtest_models(
 ) -> tuple[pd.DataFrame, pd.DataFrame, list[dict[str, Any]]]:
     """Rolling-origin backtest of every configured model on every series.
 
+    Series with ``baselines_only`` status have no backtest. The ``combination`` rows
+    combine each series' best ``selection.candidates`` (see ``backtest.py``).
+
     Returns:
         ``ts_backtest_errors`` (one row per series, model, fold and step),
-        ``ts_backtest_metrics`` (one row per series, model and fold) and failure records.
+        ``ts_backtest_metrics`` (one row per series, model and fold, ``members`` naming a
+        combination's models) and failure records.
     """
     items = list(prepared.values())
     outcomes = map_series(
@@ -140,11 +152,22 @@ def backtest_models(
         rows += lightgbm_rows
         failures += lightgbm_failures
     errors = pd.DataFrame(rows, columns=backtest.ERROR_COLUMNS)
-    errors = errors.sort_values(["series_id", "model", "fold", "step"], ignore_index=True)
     time_dtype = _time_dtype(prepared)
     errors = errors.astype({"fold": "int64", "step": "int64", "timestamp": time_dtype})
-    metrics = backtest.metrics_table(errors, prepared, params)
-    metrics = metrics.astype({"fold": "int64", "cutoff": time_dtype})
+    members = backtest.combination_members(backtest.metrics_table(errors, prepared, {}), params)
+    combined = backtest.combination_errors(errors, members, params)
+    if not combined.empty:
+        errors = pd.concat([errors, combined.astype(errors.dtypes.to_dict())], ignore_index=True)
+    errors = errors.sort_values(["series_id", "model", "fold", "step"], ignore_index=True)
+    metrics = backtest.metrics_table(errors, prepared, members)
+    metrics = metrics.astype(
+        {
+            "fold": "int64",
+            "cutoff": time_dtype,
+            "members": "string",
+            **dict.fromkeys(metrics_module.METRICS, "float64"),
+        }
+    )
     return _named(errors, columns), _named(metrics, columns), failures
 
 
@@ -169,14 +192,17 @@ def fit_final_models(
     params: ModellingTimeseriesParams,
     random_state: int,
 ) -> tuple[pd.DataFrame, dict[str, Any], dict[str, Any], list[dict[str, Any]]]:
-    """Refit every model on each whole history, forecast ``horizon`` periods, keep the best.
+    """Refit every model on each whole history, forecast, and choose each series' forecast.
 
     SARIMA takes ``d`` and ``D`` from ``ts_stationarity`` (same transform, same data).
 
+    Each series forecasts its own ``horizon`` (its frequency's). The delivered model
+    follows ``selection`` (see ``refit.py``): by default each series' ``combination``.
+
     Returns:
-        ``ts_forecasts`` (every model's forecasts with 80% and 95% intervals; ``best`` marks
-        the chosen model), ``ts_models`` (the best ``FittedModel`` per series),
-        ``ts_model_summary`` and failure records.
+        ``ts_forecasts`` (every model's forecasts with 80% and 95% intervals, the
+        combination's included; ``best`` marks the delivered one), ``ts_models`` (the
+        delivered ``FittedModel`` per series), ``ts_model_summary`` and failure records.
     """
     table = _internal(stationarity_table, columns).set_index("series_id")
     differences = {series_id: (int(row["d"]), int(row["D"])) for series_id, row in table.iterrows()}
@@ -191,7 +217,7 @@ def fit_final_models(
     )
     forecasts: dict[str, dict[str, Any]] = {}
     summaries: dict[str, dict[str, Any]] = {}
-    arima_models: dict[str, Any] = {}
+    fits: dict[str, dict[str, Any]] = {}
     failures = []
     for item, (result, found) in zip(items, outcomes, strict=True):
         failures += found
@@ -199,7 +225,7 @@ def fit_final_models(
             continue
         forecasts[item.series_id] = result["forecasts"]
         summaries[item.series_id] = result["summaries"]
-        arima_models[item.series_id] = result["arima"]
+        fits[item.series_id] = result["fits"]
     lightgbm_model, widths = None, None
     if "lightgbm" in params.models:
         found_forecasts, lightgbm_model, widths, found = refit.refit_lightgbm(
@@ -209,18 +235,42 @@ def fit_final_models(
         for series_id, forecast in found_forecasts.items():
             forecasts.setdefault(series_id, {})["lightgbm"] = forecast
             summaries.setdefault(series_id, {})["lightgbm"] = lightgbm_model.summary()
+    ranks = _internal(leaderboard, columns)
+    members = refit.members_of(ranks)
+    for series_id, names in members.items():
+        own = forecasts.get(series_id, {})
+        if all(name in own for name in names):
+            parts = [own[name] for name in names]
+            own[backtest.COMBINATION] = combine_forecasts(parts, params.selection.combine)
+            summaries[series_id][backtest.COMBINATION] = {
+                "members": names,
+                "combine": params.selection.combine,
+            }
     available = {series_id: set(models) for series_id, models in forecasts.items()}
-    best, found = refit.choose_best(_internal(leaderboard, columns), available)
+    # series without a backtest (or whose every backtest failed) deliver a baseline
+    ranked_ids = set(ranks["series_id"].astype(str))
+    fallback = {
+        series_id: refit.fallback_baseline(item)
+        for series_id, item in prepared.items()
+        if series_id not in ranked_ids
+    }
+    best, found = refit.choose_best(ranks, available, params.selection.method, fallback)
     failures += found
 
     models = {
         series_id: refit.fitted_model(
-            prepared[series_id], name, arima_models.get(series_id), lightgbm_model, widths
+            prepared[series_id],
+            name,
+            fits.get(series_id, {}),
+            lightgbm_model,
+            widths,
+            members.get(series_id, []),
+            params.selection.combine,
         )
         for series_id, name in sorted(best.items())
     }
     summary = {
-        series_id: _model_summary(name, summaries[series_id], params)
+        series_id: _model_summary(name, summaries[series_id], prepared[series_id], params)
         for series_id, name in sorted(best.items())
     }
     table = refit.forecast_table(prepared, forecasts, best)
@@ -235,21 +285,30 @@ def _refit_with_differences(
 
 
 def _model_summary(
-    best: str, summaries: dict[str, dict[str, Any]], params: ModellingTimeseriesParams
+    best: str,
+    summaries: dict[str, dict[str, Any]],
+    item: Series,
+    params: ModellingTimeseriesParams,
 ) -> dict[str, Any]:
     chosen = summaries[best]
     is_arima = best == "arima"
     return {
         "model": best,
+        "members": chosen.get("members"),
         "selection_metric": params.selection_metric,
+        "selection_method": params.selection.method,
+        "horizon": item.horizon,
+        "folds": len(item.cutoffs),
+        "note": item.note or None,
         "orders": (
             {key: chosen[key] for key in ("label", "order", "seasonal_order", "constant")}
             if is_arima
             else None
         ),
-        "transform": chosen["transform"] if is_arima else None,
+        "label": chosen.get("label"),
+        "transform": chosen.get("transform"),
         "params": chosen.get("params", {}),
-        "information_criteria": chosen["information_criteria"] if is_arima else None,
+        "information_criteria": chosen.get("information_criteria"),
         "models": summaries,
     }
 

@@ -24,7 +24,7 @@ def create_pipeline(**kwargs) -> Pipeline:
             Node(
                 prepare_series,
                 inputs=["timeseries_clean", "timeseries_summary", COLUMNS, PARAMS],
-                outputs=["ts_series", "ts_failures_input"],
+                outputs=["ts_series", "ts_failures_input", "ts_series_status"],
                 name="prepare_series",
             ),
             Node(
