@@ -1,0 +1,1 @@
+"""Row-wise data validation and cleaning shared by training, batch inference and serving."""

@@ -1,0 +1,1 @@
+"""Feature creation shared by training, batch inference and serving."""

@@ -1,0 +1,1 @@
+"""Tabular models after training: the deployable scorer."""
