@@ -108,3 +108,20 @@ def feature_column(table: pd.DataFrame, column: str, tabular: TabularParams, key
             f"columns: {sorted(map(str, table.columns))}"
         )
     return table[column]
+
+
+def created_feature_names(params: FeatureParams) -> list[str]:
+    """The names of the columns ``create_features`` adds, in the order it adds them.
+
+    Args:
+        params: The task's ``feature_engineering.<task>`` parameters.
+
+    Returns:
+        Date parts, then formulas, then interactions.
+    """
+    creation = params.creation
+    return (
+        [f"{column}_{part}" for column, parts in creation.date_parts.items() for part in parts]
+        + list(creation.formulas)
+        + ["_x_".join(group) for group in creation.interactions]
+    )

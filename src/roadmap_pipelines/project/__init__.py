@@ -1,0 +1,1 @@
+"""Project tooling: loading the training run's artifacts for deployment, CLI implementations."""

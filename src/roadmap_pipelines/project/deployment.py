@@ -1,0 +1,109 @@
+"""Build each task's deployable scorer from the catalog and parameters of a Kedro project.
+
+The batch pipeline gets its inputs from the catalog through Kedro; the service and the tests
+call ``load_scorer`` with a loaded catalog, which checks the model file's content hash before
+the pickle is opened.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from roadmap_pipelines.ml.tabular.model_file import check_model_file
+from roadmap_pipelines.ml.tabular.scoring import Scorer
+from roadmap_pipelines.params.feature_engineering import FeatureParams
+from roadmap_pipelines.params.preprocessing import TabularParams
+from roadmap_pipelines.params.problems import problem_kind
+
+COLUMNS_KEY = "parameters_preprocessing.yml: preprocessing.tabular.<task>.columns"
+
+
+def task_declaration(
+    parameters: Mapping[str, Any], task: str
+) -> tuple[TabularParams, FeatureParams, str]:
+    """Where a task's schema, features and problem are declared in the parameters.
+
+    The one place deployment reads a task's declaration from: move it here when the
+    declarations move.
+
+    Args:
+        parameters: The project's parameters (``context.params``).
+        task: The task's name.
+
+    Returns:
+        Its tabular parameters (target, columns, cleaning), feature parameters and problem.
+
+    Raises:
+        KeyError: If a block of the task is missing.
+    """
+    preprocessing = parameters["preprocessing"]
+    # Kedro hands out parameter blocks as the pydantic models nodes declare, or as dicts
+    tabular_blocks = getattr(preprocessing, "tabular", None) or preprocessing["tabular"]
+    tabular = TabularParams.model_validate(tabular_blocks[task])
+    features = FeatureParams.model_validate(parameters["feature_engineering"][task])
+    return tabular, features, problem_kind(parameters["problems"][task])
+
+
+def scorer_from_artifacts(
+    task: str,
+    parameters: Mapping[str, Any],
+    model: Any,
+    cleaning_rules: dict[str, Any],
+    metadata: dict[str, Any],
+) -> Scorer:
+    """Assemble the scorer of ``task`` from its loaded training artifacts.
+
+    Args:
+        task: The task's name.
+        parameters: The project's parameters.
+        model: ``<task>.model``.
+        cleaning_rules: ``<task>.cleaning_rules``.
+        metadata: ``<task>.model_metadata``.
+
+    Returns:
+        The task's scorer.
+    """
+    tabular, features, problem = task_declaration(parameters, task)
+    return Scorer(
+        task=task,
+        tabular=tabular,
+        features=features,
+        problem=problem,
+        cleaning_rules=cleaning_rules,
+        model=model,
+        metadata=metadata,
+        params_key=COLUMNS_KEY.replace("<task>", task),
+    )
+
+
+def dataset_path(catalog: Any, name: str) -> Path:
+    """The local file a catalog dataset reads."""
+    dataset = catalog.get(name, fallback_to_runtime_pattern=True)
+    return Path(str(dataset._filepath))
+
+
+def load_scorer(catalog: Any, parameters: Mapping[str, Any], task: str) -> Scorer:
+    """Load ``task``'s artifacts from the catalog, the model only if its hash matches.
+
+    Args:
+        catalog: The project's data catalog.
+        parameters: The project's parameters.
+        task: The task's name.
+
+    Returns:
+        The task's scorer.
+
+    Raises:
+        ModelFileError: If ``<task>.model``'s file is not the one training recorded.
+    """
+    metadata = catalog.load(f"{task}.model_metadata")
+    check_model_file(dataset_path(catalog, f"{task}.model"), metadata.get("model_sha256"))
+    return scorer_from_artifacts(
+        task,
+        parameters,
+        catalog.load(f"{task}.model"),
+        catalog.load(f"{task}.cleaning_rules"),
+        metadata,
+    )
