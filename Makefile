@@ -12,10 +12,14 @@ export UV_PYTHON_DOWNLOADS := never
 # LightGBM's OpenMP threads spin-wait on shared cores and slow everything else down.
 export OMP_WAIT_POLICY := passive
 
-.PHONY: run test lint viz viz-build bench install clean-data repro
+.PHONY: run test lint viz viz-build bench install clean-data repro serve
 
 run: $(VENV)/.installed
 	$(VENV)/bin/kedro run
+
+# The prediction service over the last run's artifacts: 127.0.0.1:8000 (HOST/PORT override).
+serve: $(VENV)/.installed
+	$(VENV)/bin/kedro serve
 
 test: $(VENV)/.installed
 	$(VENV)/bin/pytest

@@ -1,4 +1,4 @@
-"""Project commands: ``kedro dvc sync`` and ``kedro dvc check``.
+"""Project commands: ``kedro dvc sync``, ``kedro dvc check`` and ``kedro serve``.
 
 Kedro's CLI imports ``<package>.cli`` from the project it runs in and adds the commands of its
 ``cli`` group to its own (``kedro.framework.cli.cli.KedroCLI.project_groups``); no entry point
@@ -68,3 +68,17 @@ def check(metadata: ProjectMetadata) -> None:
         click.echo("stale: run `kedro dvc sync` and commit the result.", err=True)
         sys.exit(1)
     click.echo("dvc.yaml and .gitignore are up to date.")
+
+
+@cli.command()
+@click.option("--env", "-e", default=None, help="Configuration environment (conf/<env>).")
+@click.pass_obj
+def serve(metadata: ProjectMetadata, env: str | None) -> None:
+    """Serve predictions and forecasts over HTTP (127.0.0.1:8000; HOST and PORT override)."""
+    from roadmap_pipelines.ml.tabular.model_file import ModelFileError
+    from roadmap_pipelines.project.deployment import serve as run_service
+
+    try:
+        run_service(metadata.project_path, env)
+    except ModelFileError as error:
+        raise click.ClickException(str(error)) from error

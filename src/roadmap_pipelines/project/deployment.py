@@ -107,3 +107,67 @@ def load_scorer(catalog: Any, parameters: Mapping[str, Any], task: str) -> Score
         catalog.load(f"{task}.cleaning_rules"),
         metadata,
     )
+
+
+def load_service(project_path: Path, env: str | None = None) -> tuple[Any, Any]:
+    """Load every configured task's scorer and the series' models through the catalog.
+
+    Args:
+        project_path: The Kedro project's root.
+        env: Configuration environment (``conf/<env>``), default Kedro's.
+
+    Returns:
+        The ``ServiceArtifacts`` and the validated ``ServingParams``.
+
+    Raises:
+        ModelFileError: If a model file is missing or not the one training recorded.
+    """
+    from datetime import UTC, datetime
+
+    from kedro.framework.session import KedroSession
+    from kedro.framework.startup import bootstrap_project
+
+    from roadmap_pipelines.params.serving import ServingParams
+    from roadmap_pipelines.serving.app import ServiceArtifacts
+    from roadmap_pipelines.tabular_tasks import TABULAR_TASKS
+
+    bootstrap_project(project_path)
+    with KedroSession.create(project_path=project_path, env=env) as session:
+        context = session.load_context()
+        catalog, parameters = context.catalog, context.params
+    serving = ServingParams.model_validate(parameters.get("serving") or {})
+    scorers, trained_at = {}, {}
+    for task in TABULAR_TASKS:
+        scorers[task] = load_scorer(catalog, parameters, task)
+        modified = dataset_path(catalog, f"{task}.model").stat().st_mtime
+        trained_at[task] = datetime.fromtimestamp(modified, UTC).isoformat(timespec="seconds")
+    forecasters = catalog.load("ts_models") if catalog.exists("ts_models") else {}
+    artifacts = ServiceArtifacts(
+        scorers=scorers,
+        forecasters=forecasters,
+        trained_at=trained_at,
+        max_batch_rows=serving.max_batch_rows,
+        max_horizon=serving.max_horizon,
+    )
+    return artifacts, serving
+
+
+def serve(project_path: Path, env: str | None = None) -> None:
+    """Load the artifacts and run the service with uvicorn until interrupted.
+
+    ``HOST`` and ``PORT`` environment variables override ``serving.host`` and ``serving.port``.
+
+    Args:
+        project_path: The Kedro project's root.
+        env: Configuration environment.
+    """
+    import os
+
+    import uvicorn
+
+    from roadmap_pipelines.serving.app import create_app
+
+    artifacts, serving = load_service(project_path, env)
+    host = os.environ.get("HOST") or serving.host
+    port = int(os.environ.get("PORT") or serving.port)
+    uvicorn.run(create_app(artifacts), host=host, port=port, log_level="info")
