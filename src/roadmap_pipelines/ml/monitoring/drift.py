@@ -2,8 +2,9 @@
 
 Numeric columns: population stability index (PSI) over the reference's quantile bins, and the
 two-sample Kolmogorov-Smirnov test. Categorical columns: PSI over the levels and the
-chi-squared test of homogeneity. Missing values are a bin (a level) of their own in both, so
-a column that starts arriving empty drifts too. A column drifts when its PSI reaches the
+chi-squared test of homogeneity. Missing values are a bin (a level) of their own in both, and a
+numeric column's p-value is the smaller of KS and a chi-squared test of its missing share, so a
+column that starts arriving empty drifts too. A column drifts when its PSI reaches the
 threshold *and* its test's p-value falls below the threshold: the test alone flags tiny,
 harmless shifts on large batches; PSI alone flags noise on small ones.
 
@@ -96,6 +97,15 @@ def column_drift(
             statistic, p_value = float(test.statistic), float(test.pvalue)
         else:
             statistic, p_value = 0.0, 1.0
+        # KS sees only the values: a column arriving empty is caught by its missing share
+        missing = np.array(
+            [
+                [reference.isna().sum(), reference.notna().sum()],
+                [current.isna().sum(), current.notna().sum()],
+            ]
+        )
+        if missing[:, 0].sum() and missing[:, 1].sum():
+            p_value = min(p_value, float(stats.chi2_contingency(missing, correction=False).pvalue))
         result |= {"kind": "numeric", "test": "ks"}
     else:
         ref_counts, cur_counts, new_levels = _level_counts(reference, current)

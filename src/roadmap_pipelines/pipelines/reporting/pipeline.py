@@ -69,6 +69,9 @@ TASK_REPORTS = (
     "cluster_embedding_plot",
     "pca_scree_plot",
     "dendrogram_plot",
+    "drift_metrics",
+    "drift_chart",
+    "drift_table",
 )
 TIMESERIES_REPORTS = (
     "timeseries_overview",
