@@ -109,7 +109,7 @@ def create_app(artifacts: ServiceArtifacts) -> FastAPI:
 
     @app.get("/series/{series_id}/forecast", responses=NOT_FOUND)
     def forecast(
-        series_id: str,
+        series_id: Annotated[str, Path(examples=sorted(artifacts.forecasters))],
         horizon: Annotated[int, Query(ge=1, le=artifacts.max_horizon)] = 12,
     ) -> ForecastResponse:
         """Forecast ``horizon`` periods with 80% and 95% intervals from the series' model."""

@@ -33,7 +33,10 @@ def _field(name: str, spec: ColumnSpec) -> tuple[Any, Any]:
 
 
 def record_model(scorer: Scorer) -> type[BaseModel]:
-    """The model of one row to score: a field per input column, unknown fields refused.
+    """The model of one row to score: a field per input column.
+
+    Unknown fields are refused (422), unless the task's schema allows extra columns: then
+    they are ignored, as training ignored the columns its model does not read.
 
     Args:
         scorer: The task's scorer (its declared columns and the model's other inputs).
@@ -47,7 +50,10 @@ def record_model(scorer: Scorer) -> type[BaseModel]:
     }
     return create_model(
         f"{scorer.task.title().replace('_', '')}Record",
-        __config__=ConfigDict(extra="forbid", populate_by_name=False),
+        __config__=ConfigDict(
+            extra="ignore" if scorer.tabular.allow_extra_columns else "forbid",
+            populate_by_name=False,
+        ),
         **fields,
     )
 
