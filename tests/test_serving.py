@@ -178,3 +178,54 @@ def test_no_generated_request_gets_a_server_error_or_an_off_schema_answer(servic
             )
 
         check()
+
+
+def test_kedro_serve_listens_where_host_and_port_say_and_refuses_a_changed_model(
+    completed_project: Path,
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    kedro = str(Path(sys.executable).with_name("kedro"))
+    port = free_port()
+    env = os.environ | {"HOST": "127.0.0.1", "PORT": str(port), "KEDRO_DISABLE_TELEMETRY": "true"}
+    server = subprocess.Popen(
+        [kedro, "serve"],
+        cwd=completed_project,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                health = httpx.get(f"http://127.0.0.1:{port}/health", timeout=2)
+                break
+            except httpx.HTTPError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    pytest.fail("kedro serve did not answer within 120 s")
+                time.sleep(0.5)
+        assert health.json()["tasks"] == sorted(TABULAR_TASKS)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    model = completed_project / "data" / "06_models" / TABULAR_TASKS[0] / "model.pkl"
+    model.write_bytes(model.read_bytes()[:-1])
+    refused = subprocess.run(
+        [kedro, "serve"],
+        cwd=completed_project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert refused.returncode != 0
+    assert (
+        f"Model file '{model.relative_to(completed_project)}'" in refused.stderr
+        or str(model) in refused.stderr
+    )
+    assert "refusing to unpickle" in refused.stderr
