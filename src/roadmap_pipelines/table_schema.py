@@ -214,18 +214,37 @@ def row_failures(
         ``None`` if the table fails as a whole (a missing or undeclared column), which no
         row can be blamed for.
     """
+    schema = _build_schema(columns, [], allow_extra_columns)
+    found = [pd.DataFrame(columns=["row", "column", "check", "value"])]
+    remaining = data
+    # A failed cast hides the column's other checks: set those rows aside and check again,
+    # until no cast fails, so every failing check of every row is listed.
+    while not remaining.empty:
+        failures = _row_failures_once(remaining, schema, columns)
+        if failures is None:
+            return None
+        found.append(failures)
+        uncast = failures.loc[failures["check"].str.startswith("coerce_dtype"), "row"].unique()
+        if not len(uncast):
+            break
+        remaining = remaining.drop(index=uncast)
+    table = pd.concat(found) if len(found) > 1 else found[0]
+    return (
+        table.drop_duplicates().sort_values(["row", "column"], kind="stable").reset_index(drop=True)
+    )
+
+
+def _row_failures_once(
+    data: pd.DataFrame, schema: pa.DataFrameSchema, columns: Mapping[str, ColumnSpec]
+) -> pd.DataFrame | None:
     import pandera.pandas as pa
 
-    schema = _build_schema(columns, [], allow_extra_columns)
-    empty = pd.DataFrame(columns=["row", "column", "check", "value"])
-    if data.empty:
-        return empty
     try:
         schema.validate(_as_wall_time(data, columns, "batch"), lazy=True)
     except pa.errors.SchemaErrors as errors:
         failures = _without_follow_on_failures(errors.failure_cases.astype({"check": "str"}))
     else:
-        return empty
+        return pd.DataFrame(columns=["row", "column", "check", "value"])
     if failures["column"].isna().any():
         return None
     records = []
@@ -237,6 +256,4 @@ def row_failures(
             records.append((row.index, row.column, row.check, row.failure_case))
     table = pd.DataFrame(records, columns=["row", "column", "check", "value"])
     table["value"] = table["value"].astype("str")
-    return (
-        table.drop_duplicates().sort_values(["row", "column"], kind="stable").reset_index(drop=True)
-    )
+    return table
