@@ -35,6 +35,7 @@ bench: $(VENV)/.installed
 	$(VENV)/bin/python benchmarks/bench_preprocessing.py
 	$(VENV)/bin/python benchmarks/bench_modelling.py
 	$(VENV)/bin/python benchmarks/bench_timeseries.py
+	$(VENV)/bin/python benchmarks/bench_serving.py
 
 # DVC stages call `kedro`: the environment's tools go first on PATH.
 repro: $(VENV)/.installed

@@ -16,3 +16,6 @@ class ServingParams(StrictModel):
     port: int = Field(default=8000, ge=1, le=65535)
     max_batch_rows: int = Field(default=1000, ge=1, description="records per predict request")
     max_horizon: int = Field(default=48, ge=1, description="periods per forecast request")
+    scoring_threads: int = Field(
+        default=1, ge=1, description="requests scored at once (scoring is mostly GIL-bound)"
+    )

@@ -148,6 +148,7 @@ def load_service(project_path: Path, env: str | None = None) -> tuple[Any, Any]:
         trained_at=trained_at,
         max_batch_rows=serving.max_batch_rows,
         max_horizon=serving.max_horizon,
+        scoring_threads=serving.scoring_threads,
     )
     return artifacts, serving
 

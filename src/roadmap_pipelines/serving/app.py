@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
+import anyio
 import pandas as pd
 from fastapi import Body, FastAPI, HTTPException, Path, Query
 from fastapi.responses import JSONResponse
@@ -36,6 +37,7 @@ class ServiceArtifacts:
         trained_at: Task name to the model file's modification time (ISO 8601, UTC).
         max_batch_rows: Records a predict request may hold.
         max_horizon: Periods a forecast request may ask for.
+        scoring_threads: Requests scored at the same time.
     """
 
     scorers: dict[str, Scorer]
@@ -43,6 +45,7 @@ class ServiceArtifacts:
     trained_at: dict[str, str] = field(default_factory=dict)
     max_batch_rows: int = 1000
     max_horizon: int = 48
+    scoring_threads: int = 1
 
 
 def create_app(artifacts: ServiceArtifacts) -> FastAPI:
@@ -60,8 +63,9 @@ def create_app(artifacts: ServiceArtifacts) -> FastAPI:
         "validation, cleaning, features and model as training) and forecasts each series.",
         version="1",
     )
+    limiter = anyio.CapacityLimiter(artifacts.scoring_threads)
     for task, scorer in artifacts.scorers.items():
-        _add_predict_route(app, task, scorer, artifacts.max_batch_rows)
+        _add_predict_route(app, task, scorer, artifacts.max_batch_rows, limiter)
 
     @app.exception_handler(ValueError)
     async def _invalid_rows(_request: Any, error: ValueError) -> JSONResponse:
@@ -138,13 +142,18 @@ def create_app(artifacts: ServiceArtifacts) -> FastAPI:
     return app
 
 
-def _add_predict_route(app: FastAPI, task: str, scorer: Scorer, max_rows: int) -> None:
+def _add_predict_route(
+    app: FastAPI, task: str, scorer: Scorer, max_rows: int, limiter: anyio.CapacityLimiter
+) -> None:
     record = record_model(scorer)
     batch = batch_type(record, max_rows)
 
-    def predict(records: Annotated[batch, Body()]) -> PredictResponse:
+    async def predict(records: Annotated[batch, Body()]) -> PredictResponse:
         frame = pd.DataFrame([item.model_dump(by_alias=True) for item in records])
-        predictions = scorer.score(frame).predictions
+        # Scoring holds the GIL most of the time, so parallel threads add memory (one malloc
+        # arena each), not speed: requests are scored by at most `scoring_threads` threads.
+        scored = await anyio.to_thread.run_sync(scorer.score, frame, limiter=limiter)
+        predictions = scored.predictions
         probabilities = [c for c in predictions.columns if c.startswith("proba_")]
         return PredictResponse(
             task=task,
