@@ -14,7 +14,7 @@ export UV_PYTHON_DOWNLOADS := never
 # LightGBM's OpenMP threads spin-wait on shared cores and slow everything else down.
 export OMP_WAIT_POLICY := passive
 
-.PHONY: run test test-fast lint viz viz-build bench install clean-data repro
+.PHONY: run test test-fast lint viz viz-build bench install clean-data repro serve
 
 # Runs every pipeline, then records the outputs in the DVC cache and dvc.lock (`dvc commit`):
 # afterwards `dvc status` is clean and `dvc repro` runs nothing. `git diff dvc.lock` then shows
@@ -22,6 +22,10 @@ export OMP_WAIT_POLICY := passive
 run: $(VENV)/.installed
 	$(VENV)/bin/kedro run
 	$(VENV)/bin/dvc commit --force --quiet
+
+# The prediction service over the last run's artifacts: 127.0.0.1:8000 (HOST/PORT override).
+serve: $(VENV)/.installed
+	$(VENV)/bin/kedro serve
 
 test: $(VENV)/.installed
 	$(VENV)/bin/pytest
@@ -45,6 +49,7 @@ bench: $(VENV)/.installed
 	$(VENV)/bin/python benchmarks/bench_modelling.py
 	$(VENV)/bin/python benchmarks/bench_timeseries.py
 	$(VENV)/bin/python benchmarks/bench_task_shapes.py
+	$(VENV)/bin/python benchmarks/bench_serving.py
 
 # DVC stages call `kedro`: the environment's tools go first on PATH.
 repro: $(VENV)/.installed

@@ -63,3 +63,11 @@ def rewrite_raw(completed_project: Path) -> Callable[[str, Callable], Path]:
         return completed_project
 
     return rewrite
+
+
+@pytest.fixture(scope="session")
+def loaded(default_run: Path):
+    """The catalog and parameters of ``default_run``."""
+    from deployment_cases import load_project
+
+    return load_project(default_run)

@@ -138,10 +138,14 @@ def test_html_report_gathers_every_section_offline(default_run: Path) -> None:
             "dendrogram-plot",
         ):
             assert f'id="report-{task}-{report}"' in page
-    # plotly figures of the tasks (8 model and EDA, 4 segmentation), the series and the
-    # forecasts, by one inlined plotly.js
-    assert page.count('class="plotly-graph-div"') == (8 + 4) * len(TABULAR_TASKS) + 3 + 3
+    # plotly figures of the tasks (8 model and EDA, 4 segmentation, 1 drift), the series and
+    # the forecasts, by one inlined plotly.js
+    assert page.count('class="plotly-graph-div"') == (8 + 4 + 1) * len(TABULAR_TASKS) + 3 + 3
     assert "Segments (segmentation, train split)" in page
+    assert "Drift of the scored batch (monitoring)" in page
+    for task in TABULAR_TASKS:
+        for report in ("drift-metrics", "drift-chart", "drift-table"):
+            assert f'id="report-{task}-{report}"' in page
     table = re.search(r"report-ts-leaderboard.*?</table>", page, re.S).group(0)
     leaderboard = pd.read_parquet(
         default_run / "data/07_model_output/timeseries_leaderboard.parquet"

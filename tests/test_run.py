@@ -32,9 +32,10 @@ EXACT_DUPLICATES_IN_CREDIT = 2
 
 def test_registry_names_every_pipeline() -> None:
     bootstrap_project(PROJECT_ROOT)
-    assert {"preprocessing", "reporting", "__default__"} <= set(pipelines)
+    deployment = ("inference", "monitoring")
+    assert {"preprocessing", "reporting", *deployment, "__default__"} <= set(pipelines)
     default_nodes = {node.name for node in pipelines["__default__"].nodes}
-    for name in ("preprocessing", "reporting"):
+    for name in ("preprocessing", "reporting", *deployment):
         assert {node.name for node in pipelines[name].nodes} <= default_nodes
 
 

@@ -1,5 +1,5 @@
 """Project commands: ``kedro run`` (Kedro's, with early checks and short errors),
-``kedro dvc sync|check|env`` and ``kedro task add|remove``.
+``kedro dvc sync|check|env``, ``kedro task add|remove`` and ``kedro serve``.
 
 Kedro's CLI imports ``<package>.cli`` from the project it runs in and adds the commands of its
 ``cli`` group to its own (``kedro.framework.cli.cli.KedroCLI.project_groups``); no entry point
@@ -195,3 +195,17 @@ def env(metadata: ProjectMetadata) -> None:
     click.echo(text, nl=False)
     if not matches:
         sys.exit(1)
+
+
+@cli.command()
+@click.option("--env", "-e", default=None, help="Configuration environment (conf/<env>).")
+@click.pass_obj
+def serve(metadata: ProjectMetadata, env: str | None) -> None:
+    """Serve predictions and forecasts over HTTP (127.0.0.1:8000; HOST and PORT override)."""
+    from roadmap_pipelines.ml.tabular.model_file import ModelFileError
+    from roadmap_pipelines.project.deployment import serve as run_service
+
+    try:
+        run_service(metadata.project_path, env)
+    except ModelFileError as error:
+        raise click.ClickException(str(error)) from error

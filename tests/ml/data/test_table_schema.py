@@ -76,3 +76,23 @@ def test_every_failure_is_listed_once_without_follow_on_noise() -> None:
         "  - column 'qty': coerce_dtype('Int64'): 1 failure(s), e.g. ['two'] at rows [1]",
         "  - column 'size': isin(['s', 'm', 'l']): 1 failure(s), e.g. ['xl'] at rows [1]",
     ]
+
+
+def test_row_failures_name_each_failing_row_column_and_value() -> None:
+    from roadmap_pipelines.ml.data.table_schema import row_failures
+
+    columns = {
+        "n": ColumnSpec(dtype="int", min=0, nullable=False),
+        "c": ColumnSpec(dtype="category", allowed=["a", "b"]),
+    }
+    data = pd.DataFrame({"n": [1, -1, "x", None], "c": ["a", "z", "b", "a"]})
+    failures = row_failures(data, columns)
+    assert failures[["row", "column"]].values.tolist() == [
+        [1, "c"],
+        [1, "n"],
+        [2, "n"],
+        [3, "n"],
+    ]
+    assert failures.loc[failures["row"] == 2, "value"].tolist() == ["x"]
+    assert row_failures(data.drop(columns=["c"]), columns) is None  # a missing column
+    assert row_failures(data.head(1), columns).empty

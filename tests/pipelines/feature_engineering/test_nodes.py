@@ -18,10 +18,10 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
 from roadmap_pipelines.errors import InputDataError
+from roadmap_pipelines.ml.features.row_features import create_features
 from roadmap_pipelines.params.feature_engineering import FeatureParams
 from roadmap_pipelines.params.preprocessing import TabularParams
 from roadmap_pipelines.pipelines.feature_engineering.nodes import (
-    create_features,
     report_features,
     specify_preprocessor,
 )

@@ -77,7 +77,9 @@ def _build_schema(
     )
 
 
-def _uncastable(values: pd.Series, column: pa.Column) -> tuple[list, list]:
+def _uncastable(
+    values: pd.Series, column: pa.Column, limit: int | None = _MAX_EXAMPLES
+) -> tuple[list, list]:
     """Find the values of ``values`` that do not cast to ``column``'s dtype, one at a time.
 
     Pandera reports some failed casts (a float 3.5 in an int column, a date in a second
@@ -90,7 +92,7 @@ def _uncastable(values: pd.Series, column: pa.Column) -> tuple[list, list]:
         except (TypeError, ValueError):
             examples.append(value)
             rows.append(row)
-            if len(rows) == _MAX_EXAMPLES:
+            if len(rows) == limit:
                 break
     return examples, rows
 
@@ -195,3 +197,63 @@ def validate_table(
             f"Dataset '{dataset}' does not match the schema declared in {params_key} "
             f"({len(lines)} failing check(s)):\n" + "\n".join(lines)
         ) from None
+
+
+def row_failures(
+    data: pd.DataFrame, columns: Mapping[str, ColumnSpec], allow_extra_columns: bool = True
+) -> pd.DataFrame | None:
+    """Each failing row of ``data`` with its column, check and value, for a rejects table.
+
+    Args:
+        data: The rows to check (string-normalised).
+        columns: Column name to its declared spec.
+        allow_extra_columns: Whether columns that are not declared may be present.
+
+    Returns:
+        ``row`` (index label), ``column``, ``check`` and ``value`` per failure, sorted by row;
+        ``None`` if the table fails as a whole (a missing or undeclared column), which no
+        row can be blamed for.
+    """
+    schema = _build_schema(columns, [], allow_extra_columns)
+    found = [pd.DataFrame(columns=["row", "column", "check", "value"])]
+    remaining = data
+    # A failed cast hides the column's other checks: set those rows aside and check again,
+    # until no cast fails, so every failing check of every row is listed.
+    while not remaining.empty:
+        failures = _row_failures_once(remaining, schema, columns)
+        if failures is None:
+            return None
+        found.append(failures)
+        uncast = failures.loc[failures["check"].str.startswith("coerce_dtype"), "row"].unique()
+        if not len(uncast):
+            break
+        remaining = remaining.drop(index=uncast)
+    table = pd.concat(found) if len(found) > 1 else found[0]
+    return (
+        table.drop_duplicates().sort_values(["row", "column"], kind="stable").reset_index(drop=True)
+    )
+
+
+def _row_failures_once(
+    data: pd.DataFrame, schema: pa.DataFrameSchema, columns: Mapping[str, ColumnSpec]
+) -> pd.DataFrame | None:
+    import pandera.pandas as pa
+
+    try:
+        schema.validate(_as_wall_time(data, columns, "batch"), lazy=True)
+    except pa.errors.SchemaErrors as errors:
+        failures = _without_follow_on_failures(errors.failure_cases.astype({"check": "str"}))
+    else:
+        return pd.DataFrame(columns=["row", "column", "check", "value"])
+    if failures["column"].isna().any():
+        return None
+    records = []
+    for row in failures.itertuples(index=False):
+        if pd.isna(row.index):  # pandera names no row for some failed casts: find them
+            values, rows = _uncastable(data[row.column], schema.columns[row.column], None)
+            records += [(r, row.column, row.check, v) for r, v in zip(rows, values, strict=True)]
+        else:
+            records.append((row.index, row.column, row.check, row.failure_case))
+    table = pd.DataFrame(records, columns=["row", "column", "check", "value"])
+    table["value"] = table["value"].astype("str")
+    return table

@@ -1,4 +1,9 @@
-"""Nodes that create row-wise features and specify, check and report the feature preprocessor."""
+"""Nodes that specify, check and report the feature preprocessor.
+
+Row-wise feature creation (``create_features``) is a library function
+(``roadmap_pipelines.ml.features.row_features``): the deployable scorer applies it to new rows
+too, and the pipeline uses it as its node function.
+"""
 
 from __future__ import annotations
 
@@ -10,81 +15,13 @@ from sklearn.base import clone
 from sklearn.pipeline import Pipeline
 
 from roadmap_pipelines.errors import InputDataError
-from roadmap_pipelines.ml.features.formulas import FormulaError, evaluate, referenced_columns
 from roadmap_pipelines.ml.features.preprocessor import build_preprocessor
+from roadmap_pipelines.ml.features.row_features import feature_column
 from roadmap_pipelines.params.feature_engineering import FeatureParams
 from roadmap_pipelines.params.problems import problem_kind
 from roadmap_pipelines.params.tasks import TaskParams
 
 _KEY = "parameters_feature_engineering.yml: feature_engineering.<task>"
-_PARTS = {
-    "year": lambda dates: dates.dt.year,
-    "quarter": lambda dates: dates.dt.quarter,
-    "month": lambda dates: dates.dt.month,
-    "day": lambda dates: dates.dt.day,
-    "dayofweek": lambda dates: dates.dt.day_of_week,
-    "dayofyear": lambda dates: dates.dt.day_of_year,
-    "hour": lambda dates: dates.dt.hour,
-    "is_weekend": lambda dates: (dates.dt.day_of_week >= 5).astype("Int64").mask(dates.isna()),
-}
-
-
-def create_features(
-    table: pd.DataFrame, params: FeatureParams, tabular: TaskParams
-) -> pd.DataFrame:
-    """Add the declared date parts, formulas and interactions to every row.
-
-    These features read one row at a time, so computing them on train and test separately
-    gives the same values as computing them before the split: nothing leaks.
-
-    Args:
-        table: A split of the cleaned table.
-        params: The task's ``feature_engineering.<task>`` parameters.
-        tabular: The task's preprocessing parameters (for the target and dataset name).
-
-    Returns:
-        ``table`` with the new columns appended.
-
-    Raises:
-        InputDataError: If a feature reads the target, a missing or wrongly typed column, or
-            would overwrite an existing column.
-    """
-    creation = params.creation
-    features = table.copy()
-    new: dict[str, pd.Series] = {}
-    for column, parts in creation.date_parts.items():
-        dates = _column(features, column, tabular, f"creation.date_parts.{column}")
-        if not pd.api.types.is_datetime64_any_dtype(dates):
-            raise InputDataError(
-                f"{_KEY}.creation.date_parts.{column}: column '{column}' of "
-                f"'{tabular.dataset}' is {dates.dtype}, not datetime"
-            )
-        for part in parts:
-            new[f"{column}_{part}"] = _PARTS[part](dates).astype("Int64")
-    for name, formula in creation.formulas.items():
-        key = f"creation.formulas.{name}"
-        try:
-            for column in referenced_columns(formula):
-                _column(features, column, tabular, key)
-            new[name] = evaluate(formula, features)
-        except FormulaError as error:
-            raise InputDataError(f"{_KEY}.{key}: '{formula}' {error}") from None
-    for group in creation.interactions:
-        key = f"creation.interactions {group}"
-        for column in group:
-            _column(features, column, tabular, key)
-        try:
-            product = evaluate(" * ".join(f"`{column}`" for column in group), features)
-        except FormulaError as error:
-            raise InputDataError(f"{_KEY}.{key}: {error}") from None
-        new["_x_".join(group)] = product
-    clashes = sorted(set(new) & set(features.columns))
-    if clashes:
-        raise InputDataError(
-            f"{_KEY}.creation: new feature(s) {clashes} would overwrite existing columns of "
-            f"'{tabular.dataset}'; rename them"
-        )
-    return pd.concat([features, pd.DataFrame(new, index=features.index)], axis=1)
 
 
 def specify_preprocessor(
@@ -112,7 +49,7 @@ def specify_preprocessor(
     """
     for index, group in enumerate(params.transform.numeric):
         for column in group.columns:
-            values = _column(train, column, tabular, f"transform.numeric[{index}]")
+            values = feature_column(train, column, tabular, f"transform.numeric[{index}]")
             if not (pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values)):
                 raise InputDataError(
                     f"{_KEY}.transform.numeric[{index}]: column '{column}' of "
@@ -121,7 +58,7 @@ def specify_preprocessor(
     for index, group in enumerate(params.transform.categorical):
         key = f"transform.categorical[{index}]"
         for column in group.columns:
-            labels = set(_column(train, column, tabular, key).dropna().astype(str))
+            labels = set(feature_column(train, column, tabular, key).dropna().astype(str))
             order = (group.categories or {}).get(column)
             unordered = sorted(labels - set(order)) if order is not None else []
             if unordered:
@@ -132,7 +69,7 @@ def specify_preprocessor(
                 )
     for index, group in enumerate(params.transform.text):
         for column in group.columns:
-            _column(train, column, tabular, f"transform.text[{index}]")
+            feature_column(train, column, tabular, f"transform.text[{index}]")
     return build_preprocessor(params, problem_kind(problem), random_state)
 
 
@@ -184,21 +121,6 @@ def report_features(
     }
     numeric = features.select_dtypes(include="number").astype("float64")
     return report, numeric.corr(method="pearson").round(6)
-
-
-def _column(table: pd.DataFrame, column: str, tabular: TaskParams, key: str) -> pd.Series:
-    """Return ``table[column]`` after checking that it exists and is not the target."""
-    if column == tabular.target:
-        raise InputDataError(
-            f"{_KEY}.{key}: '{column}' is the target of '{tabular.dataset}'; features built "
-            "from the target leak it into the model"
-        )
-    if column not in table.columns:
-        raise InputDataError(
-            f"{_KEY}.{key}: column '{column}' is not in '{tabular.dataset}' after cleaning; "
-            f"columns: {sorted(map(str, table.columns))}"
-        )
-    return table[column]
 
 
 def _check_k(step: str, selector: Any, available: int, params: FeatureParams) -> None:

@@ -3,8 +3,8 @@ the preprocessor from the training features, and report what it transforms and s
 
 from kedro.pipeline import Node, Pipeline
 
+from roadmap_pipelines.ml.features.row_features import create_features
 from roadmap_pipelines.pipelines.feature_engineering.nodes import (
-    create_features,
     report_features,
     specify_preprocessor,
 )

@@ -24,6 +24,7 @@ from roadmap_pipelines.ml.tabular.metrics import (
     GREATER_IS_BETTER,
     REGRESSION_METRICS,
 )
+from roadmap_pipelines.ml.tabular.model_file import model_sha256
 from roadmap_pipelines.ml.tabular.search import (
     Scoring,
     cv_folds,
@@ -258,8 +259,8 @@ def describe_model(
 
     Returns:
         Input features with dtypes, output feature names, problem, target, classes, the chosen
-        candidate and its parameters, CV and test metrics, library versions and the SHA-256 of
-        the training rows.
+        candidate and its parameters, CV and test metrics, library versions, the SHA-256 of
+        the training rows and of the saved model file (checked before serving loads it).
     """
     kind = problem_kind(problem)
     best = leaderboard.loc[leaderboard["best"]].iloc[0].to_dict()
@@ -281,6 +282,7 @@ def describe_model(
         "model_features": list(model[:-1].get_feature_names_out()),
         "training_rows": len(train),
         "training_data_sha256": hashlib.sha256(row_hashes.tobytes()).hexdigest(),
+        "model_sha256": model_sha256(model),
         "libraries": {name: metadata.version(name) for name in _LIBRARIES},
         "python": platform.python_version(),
     }

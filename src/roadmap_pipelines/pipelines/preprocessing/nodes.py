@@ -16,7 +16,11 @@ import pandas as pd
 
 from roadmap_pipelines.errors import InputDataError
 from roadmap_pipelines.ml.data.quality_report import QualityStep, quality_report, record
-from roadmap_pipelines.ml.data.table_schema import validate_table
+from roadmap_pipelines.ml.data.tabular_cleaning import (
+    apply_cleaning_rules,
+    check_declared,
+    normalise_strings,
+)
 from roadmap_pipelines.ml.labels import unseen_level_count
 from roadmap_pipelines.params.preprocessing import (
     ColumnSpec,
@@ -63,40 +67,6 @@ def _guard_row_loss(params: TabularParams, rule: str, dropped: int, before: int)
         )
 
 
-def _normalise_strings(
-    data: pd.DataFrame, params: TabularParams
-) -> tuple[pd.DataFrame, list[QualityStep]]:
-    rules = params.normalise_strings
-    data = data.copy()
-    steps = []
-    for column in rules.columns:
-        if column not in data:
-            continue
-        before = data[column]
-        if isinstance(before.dtype, pd.CategoricalDtype):
-            before = before.astype(object)
-        if not (pd.api.types.is_string_dtype(before) or before.dtype == object):
-            continue
-        text = before.astype("str").where(before.notna())
-        after = text.str.strip() if rules.strip else text
-        if rules.case != "keep":
-            after = getattr(after.str, rules.case)()
-        after = after.mask(after == "")
-        changed = (text.notna() & ~(after == text).fillna(False)).sum()
-        data[column] = after
-        steps.append(record(params.dataset, "normalise", "strings", changed, column))
-    return data, steps
-
-
-def _as_declared_categories(data: pd.DataFrame, columns: dict[str, ColumnSpec]) -> pd.DataFrame:
-    data = data.copy()
-    for name, spec in columns.items():
-        if spec.dtype == "category":
-            categories = spec.allowed or sorted(data[name].dropna().unique())
-            data[name] = pd.Categorical(data[name], categories=categories)
-    return data
-
-
 def validate_tabular(
     raw: pd.DataFrame, params: TabularParams
 ) -> tuple[pd.DataFrame, list[QualityStep]]:
@@ -113,23 +83,18 @@ def validate_tabular(
         InputDataError: If the table is empty, its target has no value at all, or any column
             fails its declared checks (all failures are listed in one message).
     """
-    normalised, steps = _normalise_strings(raw, params)
+    normalised, steps = normalise_strings(raw, params)
     target = normalised.get(params.target)
     if target is not None and len(raw) and target.isna().all():
         raise InputDataError(
             f"Dataset '{params.dataset}': target column '{params.target}' is missing (or blank) "
             f"in all {len(raw)} rows; there is nothing to learn from."
         )
-    validated = validate_table(
-        normalised,
-        params.columns,
-        params.dataset,
-        _COLUMNS_KEY,
-        unique_key=params.unique_key,
-        allow_extra_columns=params.allow_extra_columns,
+    validated = check_declared(
+        normalised, params, params.columns, _COLUMNS_KEY, unique_key=params.unique_key
     )
     steps.insert(0, record(params.dataset, "input", "rows_in", len(raw)))
-    return _as_declared_categories(validated, params.columns), steps
+    return validated, steps
 
 
 def clean_rows(data: pd.DataFrame, params: TabularParams) -> tuple[pd.DataFrame, list[QualityStep]]:
@@ -391,37 +356,6 @@ def fit_cleaning_rules(train: pd.DataFrame, params: TabularParams) -> dict[str, 
     return {"dropped_columns": dropped, "impute": impute, "outliers": outliers}
 
 
-def _apply_rules(
-    data: pd.DataFrame, rules: dict[str, Any], dataset: str, split: str
-) -> tuple[pd.DataFrame, list[QualityStep]]:
-    data = data.drop(columns=list(rules["dropped_columns"]))
-    steps = [
-        record(dataset, "columns", "missing_over_threshold", len(data.index), column, split)
-        for column in rules["dropped_columns"]
-    ]
-    for column, value in rules["impute"].items():
-        missing = data[column].isna()
-        series = data[column]
-        if isinstance(series.dtype, pd.CategoricalDtype) and value not in series.cat.categories:
-            series = series.cat.add_categories([value])
-        data[column] = series.fillna(value)
-        steps.append(record(dataset, "missing", "impute", missing.sum(), column, split))
-    for column, bounds in rules["outliers"].items():
-        values = data[column]
-        outside = (values < bounds["lower"]) | (values > bounds["upper"])
-        outside = outside.fillna(False).astype(bool)
-        action = bounds["action"]
-        if action == "clip":
-            data[column] = values.clip(bounds["lower"], bounds["upper"]).astype(values.dtype)
-        elif action == "flag":
-            data[f"{column}_outlier"] = outside
-        elif split == "train":
-            data = data.loc[~outside]
-        rule = "kept_in_test" if action == "drop" and split == "test" else action
-        steps.append(record(dataset, "outliers", rule, outside.sum(), column, split))
-    return data.reset_index(drop=True), steps
-
-
 def clean_train(
     train: pd.DataFrame, rules: dict[str, Any], params: TabularParams
 ) -> tuple[pd.DataFrame, list[QualityStep]]:
@@ -438,7 +372,7 @@ def clean_train(
     Raises:
         InputDataError: If the outlier rules drop every train row.
     """
-    cleaned, steps = _apply_rules(train, rules, params.dataset, "train")
+    cleaned, steps = apply_cleaning_rules(train, rules, params.dataset, "train")
     if cleaned.empty:
         raise InputDataError(
             f"Dataset '{params.dataset}': the outlier rules dropped all {len(train)} train rows; "
@@ -461,7 +395,7 @@ def clean_test(
     Returns:
         The cleaned test split and the quality steps taken.
     """
-    return _apply_rules(test, rules, params.dataset, "test")
+    return apply_cleaning_rules(test, rules, params.dataset, "test")
 
 
 def build_quality_report(

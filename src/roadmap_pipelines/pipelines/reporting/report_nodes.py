@@ -38,6 +38,7 @@ MODEL = "Chosen model (cross-validation and test split)"
 SERIES = "Time series (cleaned)"
 FORECASTS = "Forecasts (modelling_timeseries)"
 SEGMENTS = "Segments (segmentation, train split)"
+DRIFT = "Drift of the scored batch (monitoring)"
 
 REPORTS: dict[str, Report] = {
     # per task, by the name after "<task>."
@@ -59,6 +60,9 @@ REPORTS: dict[str, Report] = {
     "cluster_embedding_plot": Report("Clusters on the PCA and t-SNE maps", SEGMENTS),
     "pca_scree_plot": Report("PCA explained variance", SEGMENTS),
     "dendrogram_plot": Report("Dendrogram", SEGMENTS),
+    "drift_metrics": Report("Retrain signal (dvc metrics show)", DRIFT),
+    "drift_chart": Report("Feature drift (PSI)", DRIFT),
+    "drift_table": Report("Drift per feature", DRIFT, TableView(rows=15)),
     # time series
     "timeseries_overview": Report("Series", SERIES),
     "timeseries_decomposition": Report("STL decomposition", SERIES),
@@ -71,7 +75,7 @@ REPORTS: dict[str, Report] = {
         "Leaderboard over all series", FORECASTS, TableView(keep_rows_with="__overall__")
     ),
 }
-TASK_GROUPS = (EDA, MODEL, SEGMENTS)
+TASK_GROUPS = (EDA, MODEL, SEGMENTS, DRIFT)
 
 
 def report_keys(*groups: str) -> tuple[str, ...]:

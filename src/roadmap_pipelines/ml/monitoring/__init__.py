@@ -1,0 +1,1 @@
+"""Drift between an incoming batch and the training reference."""
