@@ -1,4 +1,9 @@
-"""Run one function over many series in chunks, in joblib worker processes.
+"""Run one function over many series in chunks, as joblib tasks.
+
+The chunks run on joblib's active backend: in this process when ``n_jobs`` is 1, in
+``n_jobs`` local processes, or on a Dask cluster's workers when the caller wraps the call in
+``joblib.parallel_config(backend="dask")`` (the project's execution hook does; the Dask backend
+ignores ``n_jobs`` and uses every worker thread, and a chunk lost with a worker is re-run).
 
 Results do not depend on ``n_jobs`` or the chunking: every series is computed on its own,
 in one BLAS thread (``threadpool_limits(1)``, in workers *and* in-process, so that no
@@ -58,7 +63,8 @@ def map_series(
         function: Returns ``(result, failures)`` for one series; must be picklable.
         series: The series.
         stage: Stage name recorded when ``function`` raises.
-        n_jobs: joblib workers; 1 runs in this process.
+        n_jobs: joblib workers; 1 runs in this process (unless a distributed joblib backend
+            is active).
         chunk_size: Series per task; ``None``: about four tasks per worker.
         **shared: Keyword arguments passed to every call.
 
@@ -67,15 +73,16 @@ def map_series(
     """
     if not series:
         return []
-    if chunk_size is None:
-        workers = max(1, n_jobs) if n_jobs > 0 else 4
-        chunk_size = max(1, math.ceil(len(series) / (4 * workers)))
-    chunks = [series[start : start + chunk_size] for start in range(0, len(series), chunk_size)]
-    if n_jobs == 1 or len(chunks) == 1:
-        per_chunk = [_run_chunk(function, chunk, stage, shared) for chunk in chunks]
-    else:
-        from joblib import Parallel, delayed
+    from joblib import Parallel, delayed, effective_n_jobs
 
+    if chunk_size is None:
+        # the active backend's width: n_jobs locally, the cluster's threads under Dask
+        chunk_size = max(1, math.ceil(len(series) / (4 * effective_n_jobs(n_jobs))))
+    chunks = [series[start : start + chunk_size] for start in range(0, len(series), chunk_size)]
+    if len(chunks) == 1:
+        per_chunk = [_run_chunk(function, chunks[0], stage, shared)]
+    else:
+        # Parallel runs n_jobs=1 in this process on the default backend
         per_chunk = Parallel(n_jobs=n_jobs)(
             delayed(_run_chunk)(function, chunk, stage, shared) for chunk in chunks
         )
