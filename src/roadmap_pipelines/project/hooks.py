@@ -192,8 +192,9 @@ class ExecutionHooks:
         execution = Execution.model_validate(raw or {})
         if execution.engine == "local":
             return
-        runner = run_params.get("runner") or "SequentialRunner"
-        if runner != "SequentialRunner":
+        # Kedro records the runner as str(runner): "None" for the default SequentialRunner
+        runner = str(run_params.get("runner"))
+        if runner != "None" and "SequentialRunner" not in runner:
             raise ExecutionError(
                 f"parameters_execution.yml: execution.engine 'dask' runs inside the nodes of a "
                 f"SequentialRunner (the default); got --runner {runner}"
