@@ -32,10 +32,13 @@ def _run_chunk(
     # statsmodels adds "always" filters for its warnings when first imported; import it
     # before the "ignore" below, or a worker's first series prints them anyway
     import statsmodels.tools.sm_exceptions  # noqa: F401
+    from joblib import parallel_config
     from threadpoolctl import threadpool_limits
 
     outcomes = []
-    with threadpool_limits(1), warnings.catch_warnings():
+    # parallel_config: joblib calls inside a series' function stay in this task (a Dask task
+    # would otherwise fan them out over the cluster again)
+    with threadpool_limits(1), parallel_config(backend="threading"), warnings.catch_warnings():
         # statsmodels warns about convergence and start values on every other candidate;
         # what matters ends up in the outputs and ts_failures
         warnings.simplefilter("ignore")

@@ -213,12 +213,17 @@ def _fit_fold(
 ) -> dict[str, Any]:
     # module level, with the data as arguments: picklable for any backend, and the Dask
     # backend scatters features and target once instead of once per task
+    from joblib import parallel_config
+
     model = clone(pipeline).set_params(**params)
     start = time.perf_counter()
     try:
-        model.fit(features.iloc[train], target.iloc[train])
-        fit_seconds = time.perf_counter() - start
-        scores = score_predictions(model, features.iloc[valid], target.iloc[valid], scoring)
+        # an estimator's own joblib calls (forests' trees) stay in this task's threads, as in
+        # a loky worker; a Dask task would otherwise send every tree to the cluster
+        with parallel_config(backend="threading"):
+            model.fit(features.iloc[train], target.iloc[train])
+            fit_seconds = time.perf_counter() - start
+            scores = score_predictions(model, features.iloc[valid], target.iloc[valid], scoring)
     except Exception as error:  # noqa: BLE001 - any estimator error is reported per fold
         return {"fold": number, "error": f"{type(error).__name__}: {error}"}
     return {"fold": number, "fit_seconds": fit_seconds, **scores, "error": None}
