@@ -85,8 +85,10 @@ def map_series(
     if len(chunks) == 1:
         per_chunk = [_run_chunk(function, chunks[0], stage, shared)]
     else:
-        # Parallel runs n_jobs=1 in this process on the default backend
-        per_chunk = Parallel(n_jobs=n_jobs)(
+        # Parallel runs n_jobs=1 in this process on the default backend. One chunk a task
+        # (batch_size=1): joblib's timing-based batching would group chunks differently from
+        # run to run, and objects shared within one task's results pickle differently.
+        per_chunk = Parallel(n_jobs=n_jobs, batch_size=1)(
             delayed(_run_chunk)(function, chunk, stage, shared) for chunk in chunks
         )
     return [outcome for chunk in per_chunk for outcome in chunk]
