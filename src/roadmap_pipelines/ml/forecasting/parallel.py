@@ -76,11 +76,14 @@ def map_series(
     """
     if not series:
         return []
-    from joblib import Parallel, delayed, effective_n_jobs
+    from joblib import Parallel, delayed
 
     if chunk_size is None:
-        # the active backend's width: n_jobs locally, the cluster's threads under Dask
-        chunk_size = max(1, math.ceil(len(series) / (4 * effective_n_jobs(n_jobs))))
+        # from n_jobs, never from the backend: the chunks (and so how the results' objects
+        # are shared when pickled) must not change with the engine or a cluster losing a
+        # worker mid-run; on a large cluster set chunk_size
+        workers = max(1, n_jobs) if n_jobs > 0 else 4
+        chunk_size = max(1, math.ceil(len(series) / (4 * workers)))
     chunks = [series[start : start + chunk_size] for start in range(0, len(series), chunk_size)]
     if len(chunks) == 1:
         per_chunk = [_run_chunk(function, chunks[0], stage, shared)]
