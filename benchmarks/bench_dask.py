@@ -136,6 +136,7 @@ def main() -> None:
             processes=True,
             host="127.0.0.1",
             dashboard_address=None,
+            scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},  # /health on loopback only
         )
         for workers in (1, 2)
     }

@@ -45,12 +45,23 @@ def cluster(tmp_path: Path) -> Iterator[str]:
     common = {"stdout": logs, "stderr": subprocess.STDOUT, "cwd": tmp_path}
     processes = [
         subprocess.Popen(
-            [BIN / "dask", "scheduler", "--host", "127.0.0.1", "--port", port, "--no-dashboard"],
+            [
+                BIN / "dask",
+                "scheduler",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                port,
+                "--no-dashboard",
+                "--dashboard-address",
+                "127.0.0.1:0",
+            ],
             **common,
         )
     ]
     worker = [BIN / "dask", "worker", address, "--host", "127.0.0.1", "--nthreads", "1"]
-    worker += ["--no-nanny", "--no-dashboard", "--memory-limit", "2GiB"]
+    worker += ["--no-nanny", "--no-dashboard", "--dashboard-address", "127.0.0.1:0"]
+    worker += ["--memory-limit", "2GiB"]
     processes += [subprocess.Popen(worker, **common) for _ in range(2)]
     try:
         with Client(address, timeout=60) as client:

@@ -258,6 +258,11 @@ def _dask_client(execution: Any) -> tuple[Any, Any]:
         processes=True,
         host="127.0.0.1",
         dashboard_address="127.0.0.1:8787" if execution.dashboard else None,
+        # without a dashboard the scheduler still serves /health and /metrics, by default on
+        # every interface: keep them on loopback too
+        scheduler_kwargs={
+            "dashboard_address": "127.0.0.1:8787" if execution.dashboard else "127.0.0.1:0"
+        },
         memory_limit=execution.memory_limit,
     )
     return Client(cluster), cluster
