@@ -5,6 +5,7 @@ from kedro.config import OmegaConfigLoader
 from roadmap_pipelines.project.environment_hooks import NumericEnvironmentHooks
 from roadmap_pipelines.project.hooks import (
     ConfigCheckHooks,
+    ExecutionHooks,
     NodeTimingHooks,
     PartialFailureHooks,
     RunRollbackHooks,
@@ -13,7 +14,8 @@ from roadmap_pipelines.project.hooks import (
 )
 
 # pluggy calls the last registered first: the task list is read from the context's
-# configuration, then configuration is checked before the run takes the project lock and
+# configuration, configuration is checked, then the execution engine connects (an
+# unreachable scheduler stops the run), all before the run takes the project lock and
 # journals its outputs
 HOOKS = (
     NumericEnvironmentHooks(),
@@ -21,6 +23,7 @@ HOOKS = (
     PartialFailureHooks(),
     RunRollbackHooks(),
     ThreadLimitHooks(),
+    ExecutionHooks(),
     ConfigCheckHooks(),
     TaskConfigHooks(),
 )

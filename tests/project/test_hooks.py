@@ -1,4 +1,4 @@
-"""Project hooks: per-node timing lines and the rollback of a failed run's outputs."""
+"""Project hooks: per-node timing lines, the rollback of a failed run's outputs, the engine."""
 
 from __future__ import annotations
 
@@ -13,7 +13,12 @@ from kedro.pipeline import Node, Pipeline
 from kedro.runner import SequentialRunner
 from kedro_datasets.pandas import CSVDataset
 
-from roadmap_pipelines.project.hooks import NodeTimingHooks, RunRollbackHooks
+from roadmap_pipelines.project.hooks import (
+    ExecutionError,
+    ExecutionHooks,
+    NodeTimingHooks,
+    RunRollbackHooks,
+)
 
 
 def _double(frame: pd.DataFrame) -> pd.DataFrame:
@@ -224,3 +229,42 @@ def test_failures_recorded_inside_a_run_are_logged_and_fail_it_if_told(
         SequentialRunner().run(pipeline, catalog, manager)
         assert "on_partial_failure: warn lets the run go on" in caplog.text
     assert "failures: {'series_id': 'flat'" in caplog.text
+
+
+# ExecutionHooks: the engine of parameters_execution.yml around a run
+
+
+def _execution_catalog(execution: dict | None) -> DataCatalog:
+    catalog = DataCatalog()
+    if execution is not None:
+        catalog["params:execution"] = MemoryDataset(execution)
+    return catalog
+
+
+@pytest.mark.parametrize("execution", [None, {}, {"engine": "local"}])
+def test_the_local_engine_leaves_joblib_as_it_is(execution) -> None:
+    from joblib.parallel import get_active_backend
+
+    hooks = ExecutionHooks()
+    before = type(get_active_backend()[0])
+    hooks.before_pipeline_run({"runner": "None"}, _execution_catalog(execution))
+
+    assert type(get_active_backend()[0]) is before
+    hooks.after_pipeline_run()
+
+
+def test_the_dask_engine_needs_the_sequential_runner() -> None:
+    hooks = ExecutionHooks()
+    catalog = _execution_catalog({"engine": "dask", "scheduler_address": "tcp://127.0.0.1:1"})
+
+    with pytest.raises(ExecutionError, match="SequentialRunner.*ParallelRunner"):
+        hooks.before_pipeline_run({"runner": "ParallelRunner"}, catalog)
+
+
+def test_a_bad_execution_setting_stops_the_run_naming_the_file() -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="parameters_execution.yml: execution"):
+        ExecutionHooks().before_pipeline_run(
+            {"runner": "None"}, _execution_catalog({"engine": "ray"})
+        )

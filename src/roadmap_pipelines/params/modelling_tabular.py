@@ -153,6 +153,11 @@ class Search(StrictModel):
         default=None, gt=0, description="per candidate; a timeout makes runs non-repeatable"
     )
     max_grid_size: PositiveInt = 200
+    batch_size: PositiveInt = Field(
+        default=1,
+        description="trials asked together and evaluated in parallel (with their folds); "
+        "bayesian trials depend on it (TPE sees finished trials only), random and grid do not",
+    )
 
 
 class TabularModelling(StrictModel):

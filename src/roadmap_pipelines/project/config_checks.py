@@ -20,8 +20,9 @@ import yaml
 from roadmap_pipelines.ml.import_policy import CONF_KEY as TRUSTED_PACKAGES_KEY
 
 PARTIAL_FAILURE_KEY = "on_partial_failure"
-# top-level keys read by the project itself rather than by a node
-PROJECT_KEYS = frozenset({TRUSTED_PACKAGES_KEY, PARTIAL_FAILURE_KEY})
+# top-level keys read by the project itself rather than by a node: the allow-list, the
+# partial-failure policy, the execution engine (hooks) and the prediction service
+PROJECT_KEYS = frozenset({TRUSTED_PACKAGES_KEY, PARTIAL_FAILURE_KEY, "execution", "serving"})
 
 
 class ConfigurationError(ValueError):

@@ -26,6 +26,7 @@ from roadmap_pipelines.ml.tabular.search import (
     cv_folds,
     estimator_params,
     evaluate,
+    evaluate_batch,
     grid,
     predict,
     search,
@@ -81,8 +82,8 @@ def _search(
 ) -> list[dict[str, Any]]:
     features, target = table
     pipeline = _pipeline(model)
-    run_folds = partial(
-        evaluate,
+    run_trials = partial(
+        evaluate_batch,
         pipeline,
         features=features,
         target=target,
@@ -95,7 +96,7 @@ def _search(
         "toy",
         candidate,
         pipeline,
-        run_folds,
+        run_trials,
         Search.model_validate(settings),
         rank_by,
         on_fit_error,
@@ -280,6 +281,58 @@ def test_searches_repeat_exactly_with_the_same_seed(table) -> None:
         first = _search(table, ConstantRegressor(), space, settings)
         second = _search(table, ConstantRegressor(), space, settings)
         assert [r["params"] for r in first] == [r["params"] for r in second], method
+
+
+def test_batched_random_and_grid_searches_try_the_same_trials_as_one_at_a_time(table) -> None:
+    # random and grid samplers do not read the history: batching changes who runs a trial,
+    # never which trials run or what they score
+    space = {"c": {"type": "int", "low": 0, "high": 30, "step": 2}}
+    for method in ("random", "grid"):
+        one = _search(table, ConstantRegressor(), space, {"method": method, "n_trials": 9})
+        batched = _search(
+            table, ConstantRegressor(), space, {"method": method, "n_trials": 9, "batch_size": 4}
+        )
+        assert _without_times(batched) == _without_times(one), method
+
+
+def test_batched_bayesian_search_repeats_and_still_finds_the_optimum(table) -> None:
+    space = {"c": {"type": "float", "low": 0.0, "high": 30.0}}
+    settings = {"method": "bayesian", "n_trials": 40, "batch_size": 4}
+    first = _search(table, ConstantRegressor(), space, settings)
+    second = _search(table, ConstantRegressor(), space, settings)
+
+    assert [r["trial"] for r in first] == list(range(40))
+    assert _without_times(first) == _without_times(second)
+    assert _best(first)["params"]["c"] == pytest.approx(OPTIMUM, abs=1.0)
+
+
+def test_a_batch_of_trials_is_evaluated_in_one_call(table) -> None:
+    features, target = table
+    calls: list[int] = []
+
+    def run_trials(param_sets):
+        calls.append(len(param_sets))
+        folds = _kfold(features, target, 3)
+        return evaluate_batch(
+            _pipeline(ConstantRegressor()), param_sets, features, target, folds, MSE, 1
+        )
+
+    space = {"c": {"type": "float", "low": 0.0, "high": 30.0}}
+    candidate = Candidate(estimator="toy_estimators.Toy", search_space=space)
+    settings = Search.model_validate({"method": "random", "n_trials": 10, "batch_size": 4})
+    records = search(
+        "toy", candidate, _pipeline(ConstantRegressor()), run_trials, settings, "mse", "skip", SEED
+    )
+
+    assert calls == [4, 4, 2]
+    assert [r["trial"] for r in records] == list(range(10))
+
+
+def _without_times(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {**r, "folds": [{k: v for k, v in f.items() if k != "fit_seconds"} for f in r["folds"]]}
+        for r in records
+    ]
 
 
 def test_int_log_int_step_and_categorical_dimensions_are_sampled_within_their_domain(

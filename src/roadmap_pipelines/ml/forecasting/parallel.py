@@ -1,4 +1,9 @@
-"""Run one function over many series in chunks, in joblib worker processes.
+"""Run one function over many series in chunks, as joblib tasks.
+
+The chunks run on joblib's active backend: in this process when ``n_jobs`` is 1, in
+``n_jobs`` local processes, or on a Dask cluster's workers when the caller wraps the call in
+``joblib.parallel_config(backend="dask")`` (the project's execution hook does; the Dask backend
+ignores ``n_jobs`` and uses every worker thread, and a chunk lost with a worker is re-run).
 
 Results do not depend on ``n_jobs`` or the chunking: every series is computed on its own,
 in one BLAS thread (``threadpool_limits(1)``, in workers *and* in-process, so that no
@@ -27,10 +32,13 @@ def _run_chunk(
     # statsmodels adds "always" filters for its warnings when first imported; import it
     # before the "ignore" below, or a worker's first series prints them anyway
     import statsmodels.tools.sm_exceptions  # noqa: F401
+    from joblib import parallel_config
     from threadpoolctl import threadpool_limits
 
     outcomes = []
-    with threadpool_limits(1), warnings.catch_warnings():
+    # parallel_config: joblib calls inside a series' function stay in this task (a Dask task
+    # would otherwise fan them out over the cluster again)
+    with threadpool_limits(1), parallel_config(backend="threading"), warnings.catch_warnings():
         # statsmodels warns about convergence and start values on every other candidate;
         # what matters ends up in the outputs and ts_failures
         warnings.simplefilter("ignore")
@@ -68,7 +76,8 @@ def map_series(
         function: Returns ``(result, failures)`` for one series; must be picklable.
         series: The series.
         stage: Stage name recorded when ``function`` raises.
-        n_jobs: joblib workers; 1 runs in this process.
+        n_jobs: joblib workers; 1 runs in this process (unless a distributed joblib backend
+            is active).
         chunk_size: Series per task; ``None``: about four tasks per worker.
         **shared: Keyword arguments passed to every call.
 
@@ -77,16 +86,24 @@ def map_series(
     """
     if not series:
         return []
+    from joblib import Parallel, delayed
+
     if chunk_size is None:
+        # from n_jobs, never from the backend: the chunks (and so how the results' objects
+        # are shared when pickled) must not change with the engine or a cluster losing a
+        # worker mid-run; on a large cluster set chunk_size
         workers = max(1, n_jobs) if n_jobs > 0 else 4
         chunk_size = max(1, math.ceil(len(series) / (4 * workers)))
     chunks = [series[start : start + chunk_size] for start in range(0, len(series), chunk_size)]
-    if n_jobs == 1 or len(chunks) == 1:
-        per_chunk = [_run_chunk(function, chunk, stage, shared) for chunk in chunks]
+    if len(chunks) == 1:
+        per_chunk = [_run_chunk(function, chunks[0], stage, shared)]
     else:
-        from joblib import Parallel, delayed
-
-        per_chunk = Parallel(n_jobs=n_jobs)(
-            delayed(_run_chunk_in_worker)(function, chunk, stage, shared) for chunk in chunks
+        # Parallel runs n_jobs=1 in this process on the default backend. One chunk a task
+        # (batch_size=1): joblib's timing-based batching would group chunks differently from
+        # run to run, and objects shared within one task's results pickle differently.
+        # in worker processes, each worker ends with the run (see _run_chunk_in_worker)
+        run = _run_chunk_in_worker if n_jobs != 1 else _run_chunk
+        per_chunk = Parallel(n_jobs=n_jobs, batch_size=1)(
+            delayed(run)(function, chunk, stage, shared) for chunk in chunks
         )
     return [outcome for chunk in per_chunk for outcome in chunk]

@@ -157,30 +157,84 @@ def evaluate(
         One record per fold: ``fold``, ``fit_seconds``, each metric, and ``error`` (the
         exception's type and message if the fold failed, else ``None``).
     """
+    return evaluate_batch(pipeline, [params], features, target, folds, scoring, n_jobs)[0]
+
+
+def evaluate_batch(
+    pipeline: Pipeline,
+    param_sets: list[dict[str, Any]],
+    features: pd.DataFrame,
+    target: pd.Series,
+    folds: list[tuple[np.ndarray, np.ndarray]],
+    scoring: Scoring,
+    n_jobs: int,
+) -> list[list[dict[str, Any]]]:
+    """``evaluate`` each parameter set, every (set, fold) fit one joblib task.
+
+    The tasks run on joblib's active backend: in this process when ``n_jobs`` is 1, in
+    ``n_jobs`` local processes, or on every worker of a Dask cluster when the caller runs
+    this inside ``joblib.parallel_config(backend="dask")`` (the Dask backend ignores
+    ``n_jobs``, and ships ``features`` and ``target`` to the workers once per call). Results
+    come back in order whatever ran them.
+
+    Args:
+        pipeline: The unfitted ``features`` + ``model`` pipeline.
+        param_sets: Parameter sets to set (``model__C`` …), e.g. one per trial of a batch.
+        features: Training features.
+        target: Training target.
+        folds: The CV folds.
+        scoring: Problem, metric names and positive class.
+        n_jobs: Local processes.
+
+    Returns:
+        Per parameter set, ``evaluate``'s per-fold records.
+    """
     from joblib import Parallel, delayed
 
-    def one_fold(number: int, train: np.ndarray, valid: np.ndarray) -> dict[str, Any]:
-        if n_jobs > 1:
-            from roadmap_pipelines.ml.workers import exit_with_parent
+    jobs = [
+        delayed(_fit_fold)(
+            pipeline, params, features, target, number, train, valid, scoring, n_jobs > 1
+        )
+        for params in param_sets
+        for number, (train, valid) in enumerate(folds)
+    ]
+    records = list(Parallel(n_jobs=n_jobs)(jobs))
+    per_set = len(folds)
+    return [records[start : start + per_set] for start in range(0, len(records), per_set)]
 
-            # a run killed with SIGKILL must not leave its workers behind
-            exit_with_parent()
-        model = clone(pipeline).set_params(**params)
-        start = time.perf_counter()
-        try:
+
+def _fit_fold(
+    pipeline: Pipeline,
+    params: dict[str, Any],
+    features: pd.DataFrame,
+    target: pd.Series,
+    number: int,
+    train: np.ndarray,
+    valid: np.ndarray,
+    scoring: Scoring,
+    in_worker: bool = False,
+) -> dict[str, Any]:
+    # module level, with the data as arguments: picklable for any backend, and the Dask
+    # backend scatters features and target once instead of once per task
+    from joblib import parallel_config
+
+    if in_worker:
+        from roadmap_pipelines.ml.workers import exit_with_parent
+
+        # a run killed with SIGKILL must not leave its workers behind
+        exit_with_parent()
+    model = clone(pipeline).set_params(**params)
+    start = time.perf_counter()
+    try:
+        # an estimator's own joblib calls (forests' trees) stay in this task's threads, as in
+        # a loky worker; a Dask task would otherwise send every tree to the cluster
+        with parallel_config(backend="threading"):
             model.fit(features.iloc[train], target.iloc[train])
             fit_seconds = time.perf_counter() - start
             scores = score_predictions(model, features.iloc[valid], target.iloc[valid], scoring)
-        except Exception as error:  # noqa: BLE001 - any estimator error is reported per fold
-            return {"fold": number, "error": f"{type(error).__name__}: {error}"}
-        return {"fold": number, "fit_seconds": fit_seconds, **scores, "error": None}
-
-    jobs = (delayed(one_fold)(n, train, valid) for n, (train, valid) in enumerate(folds))
-    return (
-        list(Parallel(n_jobs=n_jobs)(jobs))
-        if n_jobs > 1
-        else [one_fold(n, train, valid) for n, (train, valid) in enumerate(folds)]
-    )
+    except Exception as error:  # noqa: BLE001 - any estimator error is reported per fold
+        return {"fold": number, "error": f"{type(error).__name__}: {error}"}
+    return {"fold": number, "fit_seconds": fit_seconds, **scores, "error": None}
 
 
 def estimator_params(params: dict[str, Any]) -> dict[str, Any]:
@@ -200,7 +254,7 @@ def search(
     name: str,
     candidate: Candidate,
     pipeline: Pipeline,
-    run_folds: Callable[[dict[str, Any]], list[dict[str, Any]]],
+    run_trials: Callable[[list[dict[str, Any]]], list[list[dict[str, Any]]]],
     settings: Search,
     rank_by: str,
     on_fit_error: str,
@@ -208,12 +262,19 @@ def search(
 ) -> list[dict[str, Any]]:
     """Search one candidate's space and record every trial.
 
+    Trials are asked from Optuna ``settings.batch_size`` at a time and their folds evaluated
+    together (``run_trials``, which may spread them over processes or a Dask cluster); the
+    study stays in this process and is told the results in trial order. So the trials depend
+    on the seed and ``batch_size`` only, never on who ran them or when they finished, and no
+    storage has to be shared between processes.
+
     Args:
         name: The candidate's name (for records and errors).
         candidate: Its estimator, fixed parameters and search space.
         pipeline: Its unfitted pipeline with the fixed parameters set.
-        run_folds: Evaluates a parameter set on every fold (``evaluate`` bound to the data).
-        settings: Method, trial budget and timeout.
+        run_trials: Evaluates parameter sets on every fold (``evaluate_batch`` bound to the
+            data): per set, per-fold records.
+        settings: Method, trial budget, batch size and timeout.
         rank_by: The metric the search optimises.
         on_fit_error: ``skip`` records a failing trial and goes on; ``raise`` stops.
         random_state: Seed of the sampler.
@@ -231,8 +292,7 @@ def search(
     space = candidate.search_space
     records: list[dict[str, Any]] = []
 
-    def run(number: int, params: dict[str, Any]) -> float:
-        folds = run_folds(estimator_params(params))
+    def record(number: int, params: dict[str, Any], folds: list[dict[str, Any]]) -> float:
         failed = [fold for fold in folds if fold["error"]]
         if failed and on_fit_error == "raise":
             first = failed[0]
@@ -254,7 +314,7 @@ def search(
         return float(np.mean([fold[rank_by] for fold in folds]))
 
     if not space:
-        run(0, {})
+        record(0, {}, run_trials([{}])[0])
         return records
     sampler: optuna.samplers.BaseSampler
     n_trials = settings.n_trials
@@ -266,7 +326,7 @@ def search(
                 f"candidate '{name}': the grid has {n_trials} points, more than "
                 f"search.max_grid_size ({settings.max_grid_size}); coarsen step/grid_points"
             )
-        sampler = optuna.samplers.GridSampler(values, seed=random_state)
+        sampler = _grid_sampler(values, random_state)
     elif settings.method == "random":
         sampler = optuna.samplers.RandomSampler(seed=random_state)
     else:
@@ -274,15 +334,47 @@ def search(
     direction = "maximize" if GREATER_IS_BETTER[rank_by] else "minimize"
     study = optuna.create_study(direction=direction, sampler=sampler)
 
-    def objective(trial: optuna.Trial) -> float:
+    def suggest(trial: optuna.Trial) -> dict[str, Any]:
         if settings.method == "grid":
-            params = {key: trial.suggest_categorical(key, values[key]) for key in space}
-        else:
-            params = {key: _suggest(trial, key, dimension) for key, dimension in space.items()}
-        return run(trial.number, params)
+            return {key: trial.suggest_categorical(key, values[key]) for key in space}
+        return {key: _suggest(trial, key, dimension) for key, dimension in space.items()}
 
-    study.optimize(objective, n_trials=n_trials, timeout=settings.timeout_seconds)
+    started = time.monotonic()
+    done = 0
+    while done < n_trials:
+        # like study.optimize: the timeout is checked before starting more trials
+        if settings.timeout_seconds and time.monotonic() - started >= settings.timeout_seconds:
+            break
+        trials = [study.ask() for _ in range(min(settings.batch_size, n_trials - done))]
+        asked = [suggest(trial) for trial in trials]
+        results = run_trials([estimator_params(params) for params in asked])
+        for trial, params, folds in zip(trials, asked, results, strict=True):
+            try:
+                value = record(trial.number, params, folds)
+            except FoldFitError:
+                study.tell(trial, state=optuna.trial.TrialState.FAIL)
+                raise
+            if np.isnan(value):
+                study.tell(trial, state=optuna.trial.TrialState.FAIL)
+            else:
+                study.tell(trial, value)
+        done += len(trials)
     return records
+
+
+def _grid_sampler(values: dict[str, list[Any]], random_state: int) -> Any:
+    """Optuna's ``GridSampler`` without its end-of-grid ``study.stop()``.
+
+    ``stop()`` only works inside ``study.optimize``; the ask/tell loop asks exactly one trial
+    per grid point and ends by itself.
+    """
+    import optuna
+
+    class GridSampler(optuna.samplers.GridSampler):
+        def after_trial(self, *args: Any) -> None:
+            return None
+
+    return GridSampler(values, seed=random_state)
 
 
 def _suggest(trial: Any, key: str, dimension: IntRange | FloatRange | Categorical) -> Any:

@@ -29,7 +29,7 @@ from roadmap_pipelines.ml.tabular.search import (
     Scoring,
     cv_folds,
     estimator_params,
-    evaluate,
+    evaluate_batch,
     predict,
     score,
     search,
@@ -110,8 +110,8 @@ def search_candidates(
     folds = cv_folds(params.cv, features, target, random_state)
     records = []
     for name, candidate in params.candidates.items():
-        run_folds = partial(
-            evaluate,
+        run_trials = partial(
+            evaluate_batch,
             pipelines[name],
             features=features,
             target=target,
@@ -123,7 +123,7 @@ def search_candidates(
             name,
             candidate,
             pipelines[name],
-            run_folds,
+            run_trials,
             params.search,
             params.rank_by,
             params.on_fit_error,

@@ -1,0 +1,201 @@
+"""The execution engines side by side: local joblib processes against a Dask cluster.
+
+A fixed workload runs with the local engine at 1 and 2 processes and on a Dask
+``LocalCluster`` (127.0.0.1, one thread a worker) at 1 and 2 workers, all in this run:
+
+* **series**: ``map_series`` (the per-series fan-out of modelling_timeseries, chunks
+  included) fits a SARIMA(1,0,0)(1,0,0,12) to each of ``--series`` synthetic monthly series;
+* **search**: ``search`` + ``evaluate_batch`` (the tuning fan-out of modelling_tabular): a
+  ``--trials`` random search of an extra-trees regressor, 3 folds, ``--batch-size`` trials
+  at a time.
+
+Dask runs go through ``joblib.parallel_config(backend="dask")``, exactly as the project's
+``ExecutionHooks`` does. Each configuration is warmed up once, then the configurations are
+interleaved ``--repeats`` times and the medians reported (other processes share this
+machine; interleaving spreads their noise over every configuration alike). Every run's
+results are checked equal to the first one's. Printed: medians, the speed-up of 2 workers
+over 1 for each engine, Dask's time against local's at equal workers, and Dask's overhead
+per task ((Dask - local) / tasks).
+
+Run: ``.venv/bin/python benchmarks/bench_dask.py [--series 500] [--trials 40] [--repeats 3]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from contextlib import nullcontext
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+import joblib
+import numpy as np
+import pandas as pd
+
+SEED = 42
+
+
+@dataclass(frozen=True)
+class SyntheticSeries:
+    """What ``map_series`` reads of a series: its id (on failure), plus the values."""
+
+    series_id: str
+    values: np.ndarray
+
+
+def make_series(count: int, length: int = 96) -> list[SyntheticSeries]:
+    rng = np.random.default_rng(SEED)
+    months = np.arange(length)
+    return [
+        SyntheticSeries(
+            f"s{index:04d}",
+            10
+            + 3 * np.sin(2 * np.pi * months / 12 + rng.uniform(0, 6))
+            + np.cumsum(rng.normal(0, 0.3, length))
+            + rng.normal(0, 0.5, length),
+        )
+        for index in range(count)
+    ]
+
+
+def fit_one(series: SyntheticSeries) -> tuple[Any, list]:
+    from statsmodels.tsa.statespace.sarimax import SARIMAX
+
+    fitted = SARIMAX(series.values, order=(1, 0, 0), seasonal_order=(1, 0, 0, 12)).fit(disp=False)
+    return np.round(fitted.params, 10).tolist(), []
+
+
+def make_table(rows: int = 1500, columns: int = 12) -> tuple[pd.DataFrame, pd.Series]:
+    rng = np.random.default_rng(SEED)
+    features = pd.DataFrame(
+        rng.normal(size=(rows, columns)), columns=[f"x{i}" for i in range(columns)]
+    )
+    target = features["x0"] * 2 + np.sin(features["x1"] * 3) + rng.normal(0, 0.3, rows)
+    return features, pd.Series(target, name="y")
+
+
+def run_series(series: list[SyntheticSeries], n_jobs: int) -> list:
+    from roadmap_pipelines.ml.forecasting.parallel import map_series
+
+    return map_series(fit_one, series, stage="bench", n_jobs=n_jobs, chunk_size=None)
+
+
+def run_search(table: tuple[pd.DataFrame, pd.Series], trials: int, batch: int, n_jobs: int) -> list:
+    from sklearn.ensemble import ExtraTreesRegressor
+    from sklearn.model_selection import KFold
+    from sklearn.pipeline import Pipeline
+
+    from roadmap_pipelines.ml.tabular.search import Scoring, evaluate_batch, search
+    from roadmap_pipelines.params.modelling_tabular import Candidate, Search
+
+    features, target = table
+    pipeline = Pipeline(
+        [
+            ("features", "passthrough"),
+            ("model", ExtraTreesRegressor(n_estimators=30, random_state=SEED, n_jobs=1)),
+        ]
+    )
+    folds = list(KFold(3, shuffle=True, random_state=SEED).split(features))
+    run_trials = partial(
+        evaluate_batch,
+        pipeline,
+        features=features,
+        target=target,
+        folds=folds,
+        scoring=Scoring("regression", ("rmse",)),
+        n_jobs=n_jobs,
+    )
+    space = {
+        "max_depth": {"type": "int", "low": 3, "high": 12},
+        "min_samples_leaf": {"type": "int", "low": 1, "high": 20},
+    }
+    candidate = Candidate(estimator="sklearn.ensemble.ExtraTreesRegressor", search_space=space)
+    settings = Search(method="random", n_trials=trials, batch_size=batch)
+    records = search("bench", candidate, pipeline, run_trials, settings, "rmse", "skip", SEED)
+    return [(r["params"], [f["rmse"] for f in r["folds"]]) for r in records]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--series", type=int, default=500)
+    parser.add_argument("--trials", type=int, default=40)
+    parser.add_argument("--batch-size", type=int, default=8)
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+
+    from distributed import Client, LocalCluster
+
+    series = make_series(args.series)
+    table = make_table()
+    clusters = {
+        workers: LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+            scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},  # /health on loopback only
+        )
+        for workers in (1, 2)
+    }
+    clients = {
+        workers: Client(cluster, set_as_default=False) for workers, cluster in clusters.items()
+    }
+    configs = [("local", 1), ("local", 2), ("dask", 1), ("dask", 2)]
+    workloads = {
+        "series": (lambda n: run_series(series, n), len(series)),
+        "search": (lambda n: run_search(table, args.trials, args.batch_size, n), args.trials * 3),
+    }
+
+    def context(engine: str, workers: int) -> Any:
+        if engine == "local":
+            return nullcontext()
+        return joblib.parallel_config(backend="dask", client=clients[workers])
+
+    times: dict[tuple[str, str, int], list[float]] = {}
+    reference: dict[str, Any] = {}
+    try:
+        for repeat in range(args.repeats + 1):  # the first round warms every configuration up
+            for name, (work, _) in workloads.items():
+                for engine, workers in configs:
+                    with context(engine, workers):
+                        start = time.perf_counter()
+                        result = work(workers)
+                        elapsed = time.perf_counter() - start
+                    if reference.setdefault(name, result) != result:
+                        raise SystemExit(f"{name}: {engine} x{workers} gave different results")
+                    if repeat:
+                        times.setdefault((name, engine, workers), []).append(elapsed)
+            print(f"round {repeat} done{' (warm-up)' if not repeat else ''}", flush=True)
+    finally:
+        for client in clients.values():
+            client.close()
+        for cluster in clusters.values():
+            cluster.close()
+
+    print(
+        f"\nmedians of {args.repeats} interleaved rounds (seconds); results identical in every run"
+    )
+    print(
+        f"{'workload':8} {'tasks':>5} {'local x1':>9} {'local x2':>9} {'dask x1':>9} {'dask x2':>9}"
+        f" {'local 2/1':>9} {'dask 2/1':>9} {'dask/local x1':>13} {'dask/local x2':>13}"
+        f" {'overhead/task x1':>16} {'x2':>8}"
+    )
+    for name, (_, tasks) in workloads.items():
+        median = {(e, w): statistics.median(times[(name, e, w)]) for e, w in configs}
+        local_1, local_2, dask_1, dask_2 = (median[config] for config in configs)
+        print(
+            f"{name:8} {tasks:5d} {median['local', 1]:9.2f} {median['local', 2]:9.2f}"
+            f" {median['dask', 1]:9.2f} {median['dask', 2]:9.2f}"
+            f" {local_1 / local_2:8.2f}x {dask_1 / dask_2:8.2f}x"
+            f" {dask_1 / local_1:12.2f}x {dask_2 / local_2:12.2f}x"
+            f" {1000 * (median['dask', 1] - median['local', 1]) / tasks:13.1f} ms"
+            f" {1000 * (median['dask', 2] - median['local', 2]) / tasks:5.1f} ms"
+        )
+    print("targets: dask 2/1 >= 1.70x; dask/local within 1.15x at equal workers")
+
+
+if __name__ == "__main__":
+    main()
