@@ -35,6 +35,7 @@ from roadmap_pipelines.ml.tabular.search import (
     search,
     trials_table,
 )
+from roadmap_pipelines.ml.tabular.targets import split_target
 from roadmap_pipelines.params.modelling_tabular import TabularModelling
 from roadmap_pipelines.params.problems import problem_kind
 from roadmap_pipelines.params.tasks import TaskParams
@@ -286,25 +287,6 @@ def describe_model(
         "libraries": {name: metadata.version(name) for name in _LIBRARIES},
         "python": platform.python_version(),
     }
-
-
-def split_target(
-    table: pd.DataFrame, tabular: TaskParams, problem: Problem
-) -> tuple[pd.DataFrame, pd.Series]:
-    """Separate the target from the features, with labels as plain objects for classifiers."""
-    if tabular.target not in table.columns:
-        raise InputDataError(
-            f"target column '{tabular.target}' is missing from the features of '{tabular.dataset}'"
-        )
-    target = table[tabular.target]
-    if problem == "classification" and isinstance(target.dtype, pd.CategoricalDtype):
-        target = target.astype(object)
-    elif problem == "regression" and not pd.api.types.is_numeric_dtype(target):
-        raise InputDataError(
-            f"regression target '{tabular.target}' of '{tabular.dataset}' is {target.dtype}; "
-            "set tasks.<task>.problem: classification in parameters_tasks.yml, or make it numeric"
-        )
-    return table.drop(columns=[tabular.target]), target
 
 
 def _scoring(

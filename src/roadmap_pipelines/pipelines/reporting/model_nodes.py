@@ -789,7 +789,7 @@ def compute_feature_importance(
         ``source`` (``permutation`` or ``model``), ``feature``, ``measure``, ``importance``,
         ``std`` and ``rank`` within the source; strongest first, rounded to 6 decimals.
     """
-    from roadmap_pipelines.pipelines.modelling_tabular.nodes import split_target
+    from roadmap_pipelines.ml.tabular.targets import split_target
 
     kind = problem_kind(problem)
     features, target = split_target(test, tabular, kind)
