@@ -138,9 +138,11 @@ def load_service(project_path: Path, env: str | None = None) -> tuple[Any, Any]:
     with KedroSession.create(project_path=project_path, env=env) as session:
         context = session.load_context()
         catalog, parameters = context.catalog, context.params
+        # the raw YAML: context.params may hold the validated models of node parameters
+        tasks = configured_tasks(context.config_loader["parameters"])
     serving = ServingParams.model_validate(parameters.get("serving") or {})
     scorers, trained_at = {}, {}
-    for task in configured_tasks(parameters):
+    for task in tasks:
         scorers[task] = load_scorer(catalog, parameters, task)
         modified = dataset_path(catalog, f"{task}.model").stat().st_mtime
         trained_at[task] = datetime.fromtimestamp(modified, UTC).isoformat(timespec="seconds")
