@@ -270,3 +270,16 @@ def segmentation_block(name: str, profile: TableProfile) -> str:
         f"  external_validation: {'true' if profile.problem == 'classification' else 'false'}",
     ]
     return _indented(lines, 2)
+
+
+def inference_block(name: str, profile: TableProfile) -> str:
+    """``inference.<name>``: how a new batch's rows are identified and invalid ones treated."""
+    identifiers = profile.names("identifier")
+    id_column = identifiers[0] if identifiers else None
+    lines = [
+        f"{key(name)}:",
+        f"  id_column: {flow(id_column) if id_column else 'null'}"
+        "   # null: the row's position in the batch",
+        "  on_invalid: reject            # fail | reject (rejects table with reasons)",
+    ]
+    return _indented(lines, 2)
