@@ -38,7 +38,7 @@ from roadmap_pipelines.ml.forecasting.forecasters import (
 )
 from roadmap_pipelines.ml.forecasting.metrics import mase_scale
 from roadmap_pipelines.ml.forecasting.series import Series, failure
-from roadmap_pipelines.params.modelling_timeseries import ModellingTimeseriesParams
+from roadmap_pipelines.params.modelling_timeseries import ModellingTimeseriesParams, ModelName
 
 FORECAST_COLUMNS = [
     "series_id",
@@ -95,7 +95,7 @@ def refit_series(
     return result, failures
 
 
-def fallback_baseline(series: Series) -> str:
+def fallback_baseline(series: Series) -> ModelName:
     """The baseline a series without a backtest delivers: seasonal naive given two seasons."""
     m = series.season_length
     return "seasonal_naive" if m > 1 and len(series) >= 2 * m else "naive"
