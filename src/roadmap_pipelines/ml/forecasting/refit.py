@@ -17,6 +17,7 @@ narrower than the narrowest of them.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -192,7 +193,7 @@ def choose_best(
     leaderboard: pd.DataFrame,
     available: dict[str, set[str]],
     method: str,
-    fallback: dict[str, str],
+    fallback: Mapping[str, str],
 ) -> tuple[dict[str, str], list[dict[str, Any]]]:
     """The delivered model per series (see the module docstring).
 
