@@ -78,7 +78,7 @@ def _local_output_paths(catalog: CatalogProtocol, dataset_name: str) -> list[Pat
     location = getattr(dataset, "_filepath", None) or getattr(dataset, "_path", None)
     if location is None or getattr(dataset, "_protocol", "file") != "file":
         return []
-    companions = getattr(dataset, "companion_paths", list)()
+    companions: list[Any] = getattr(dataset, "companion_paths", list)()
     return [Path(str(location)), *(Path(str(path)) for path in companions)]
 
 

@@ -122,7 +122,8 @@ def features_block(name: str, profile: TableProfile) -> str:
     """``feature_engineering.<name>``: date parts, numeric and categorical groups."""
     dates = profile.names("date")
     numeric = profile.names("numeric") + [f"{d}_{part}" for d in dates for part in _DATE_PARTS]
-    few, many = [], []
+    few: list[str] = []
+    many: list[str] = []
     for column in profile.names("category"):
         spec = profile.columns[column].spec
         levelled = spec.get("allowed") is not None or spec["dtype"] == "bool"

@@ -103,17 +103,18 @@ def _write_all(root: Path, texts: dict[str, str], check: Callable[[], None]) -> 
             (root / name).write_text(text, encoding="utf-8")
         check()
     except BaseException:
-        for name, text in before.items():
-            if text is None:
+        for name, saved in before.items():
+            if saved is None:
                 (root / name).unlink(missing_ok=True)
             else:
-                (root / name).write_text(text, encoding="utf-8")
+                (root / name).write_text(saved, encoding="utf-8")
         raise
 
 
 def _check_configuration(root: Path) -> None:
     """Validate the project's base configuration as a run would, before any node."""
     from kedro.config import OmegaConfigLoader
+    from pydantic import BaseModel
 
     from roadmap_pipelines.params.feature_engineering import FeatureParams
     from roadmap_pipelines.params.modelling_tabular import TabularModelling
@@ -122,7 +123,7 @@ def _check_configuration(root: Path) -> None:
 
     loader = OmegaConfigLoader(str(root / "conf"), base_env="base", default_run_env="base")
     parameters = dict(loader["parameters"])
-    models = {
+    models: dict[str, type[BaseModel]] = {
         "feature_engineering": FeatureParams,
         "modelling_tabular": TabularModelling,
         "segmentation": SegmentationParams,

@@ -12,7 +12,7 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -331,7 +331,9 @@ def search(
         sampler = optuna.samplers.RandomSampler(seed=random_state)
     else:
         sampler = optuna.samplers.TPESampler(seed=random_state)
-    direction = "maximize" if GREATER_IS_BETTER[rank_by] else "minimize"
+    direction: Literal["minimize", "maximize"] = (
+        "maximize" if GREATER_IS_BETTER[rank_by] else "minimize"
+    )
     study = optuna.create_study(direction=direction, sampler=sampler)
 
     def suggest(trial: optuna.Trial) -> dict[str, Any]:

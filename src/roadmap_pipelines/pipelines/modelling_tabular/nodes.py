@@ -384,6 +384,7 @@ def _pipeline(
 
 
 def _check_cv(params: TabularModelling, features: pd.DataFrame, problem: Problem) -> None:
+    assert params.cv is not None  # a run without cv returns before candidates are compared
     if params.cv.strategy == "stratified_kfold" and problem == "regression":
         raise InputDataError(
             f"{_KEY}.cv.strategy: stratified_kfold keeps class shares per fold and needs a "
