@@ -262,6 +262,10 @@ def test_multiclass_curves_are_per_class_one_vs_rest_with_a_macro_average() -> N
     macro = roc[roc["class"] == "macro average"]
     assert macro["fpr"].is_monotonic_increasing and macro["fpr"].iloc[-1] == 1.0
     assert macro["tpr"].is_monotonic_increasing and macro["tpr"].iloc[-1] == 1.0
+    # like every ROC curve it starts at (0, 0), then rises at fpr 0 to the mean of the
+    # classes' highest true-positive rate there (a: 1, b: 0, c: 1)
+    assert macro[["fpr", "tpr"]].iloc[0].tolist() == [0.0, 0.0]
+    assert macro[["fpr", "tpr"]].iloc[1].tolist() == [0.0, round(2 / 3, 6)]
     assert set(pr["class"]) == set(calibration["class"]) == {"a", "b", "c", "macro average"}
     # calibration bins come from calibration_bins: every row lands in one of the 4 bins
     per_class = calibration[calibration["class"] != "macro average"]

@@ -319,7 +319,10 @@ def _macro(tables: list[list[pd.DataFrame]]) -> tuple[pd.DataFrame, pd.DataFrame
     scikit-learn's macro ROC example), calibration per bin weighting classes equally."""
     rocs, prs, calibrations = tables
     grid = np.unique(np.concatenate([roc["fpr"].to_numpy() for roc in rocs]))
-    tpr = np.mean([np.interp(grid, roc["fpr"], roc["tpr"]) for roc in rocs], axis=0)
+    tpr = np.mean([_tpr_at(grid, roc) for roc in rocs], axis=0)
+    # every ROC curve starts at (0, 0), the threshold above all scores; at fpr 0 the average
+    # then rises to the mean of the classes' true-positive rates there
+    grid, tpr = np.r_[0.0, grid], np.r_[0.0, tpr]
     recall = np.unique(np.concatenate([pr["recall"].to_numpy() for pr in prs]))
     # precision is a step function of recall: take each class's value at or after each recall
     precision = np.mean(
@@ -344,6 +347,13 @@ def _macro(tables: list[list[pd.DataFrame]]) -> tuple[pd.DataFrame, pd.DataFrame
         pd.DataFrame({"recall": rounded(recall), "precision": rounded(precision)}),
         calibration,
     )
+
+
+def _tpr_at(grid: np.ndarray, roc: pd.DataFrame) -> np.ndarray:
+    """One class's true-positive rate at each false-positive rate of ``grid``: the top of a
+    vertical step (``np.interp`` picks an arbitrary point among equal ``fpr`` values)."""
+    top = roc.groupby("fpr", sort=True)["tpr"].max()
+    return np.interp(grid, top.index.to_numpy("float64"), top.to_numpy("float64"))
 
 
 def _calibration(truth: np.ndarray, scores: np.ndarray, bins: int) -> pd.DataFrame:
