@@ -6,6 +6,12 @@ import warnings
 
 from kedro.pipeline import Node, Pipeline
 
+from roadmap_pipelines.pipelines.reporting.eda_figure_nodes import (
+    plot_feature_distributions,
+    plot_feature_pairs,
+    plot_missing_values,
+    plot_target_distribution,
+)
 from roadmap_pipelines.pipelines.reporting.evaluation_figure_nodes import plot_model_evaluation
 from roadmap_pipelines.pipelines.reporting.evaluation_nodes import (
     classification_curves,
@@ -30,10 +36,6 @@ from roadmap_pipelines.pipelines.reporting.model_nodes import (
 from roadmap_pipelines.pipelines.reporting.nodes import (
     correlate_features,
     plot_correlations,
-    plot_feature_distributions,
-    plot_feature_pairs,
-    plot_missing_values,
-    plot_target_distribution,
     plot_timeseries,
     profile_columns,
     rank_target_associations,
