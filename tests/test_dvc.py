@@ -19,7 +19,9 @@ from kedro.framework.startup import bootstrap_project
 from kedro.pipeline import Pipeline
 
 from project_runs import PROJECT_ROOT
-from roadmap_pipelines.project.dvc_stages import expected_files, load_project, parameter_value
+from roadmap_pipelines.project.dvc_files import expected_files
+from roadmap_pipelines.project.dvc_project import load_project
+from roadmap_pipelines.project.dvc_stages import parameter_value
 
 # DVC in step with Kedro holds for any configured tasks
 pytestmark = pytest.mark.contract
