@@ -238,7 +238,7 @@ def load_project(root: Path) -> ProjectView:
 def _dataset_files(
     catalog: DataCatalog,
     names: Iterable[str],
-    entries: Mapping[str, tuple[str, Any]],
+    entries: dict[str, tuple[str, Any]],
     root: Path,
 ) -> dict[str, DatasetFile]:
     """The local files of the named datasets (and the files they write beside their own), with
