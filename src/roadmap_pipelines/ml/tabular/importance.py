@@ -65,6 +65,47 @@ def _stacked(features: pd.DataFrame, orders: list[np.ndarray]) -> pd.DataFrame:
     return pd.DataFrame(stacked_columns)
 
 
+def _score_drops(
+    model: Any,
+    stacked: pd.DataFrame,
+    truth: np.ndarray,
+    metric: str,
+    kind: str,
+    positive: Any,
+    n_columns: int,
+    n_repeats: int,
+) -> np.ndarray:
+    """Predict the stacked blocks at once; each permuted block's drop in score from block 0,
+    one row per column, one column per repeat."""
+    n_rows = len(truth)
+    probabilities = (
+        model.predict_proba(stacked)
+        if kind == "classification" and hasattr(model, "predict_proba")
+        else None
+    )
+    predicted = model.predict(stacked)
+
+    def score(block: int) -> float:
+        rows = slice(block * n_rows, (block + 1) * n_rows)
+        return _block_score(
+            model,
+            metric,
+            kind,
+            truth,
+            predicted[rows],
+            None if probabilities is None else probabilities[rows],
+            positive,
+        )
+
+    baseline = score(0)
+    return np.array(
+        [
+            [baseline - score(1 + column * n_repeats + repeat) for repeat in range(n_repeats)]
+            for column in range(n_columns)
+        ]
+    ).reshape(n_columns, n_repeats)
+
+
 def permutation_importance(
     model: Any,
     features: pd.DataFrame,
@@ -97,35 +138,10 @@ def permutation_importance(
         One row per input column: ``feature``, ``importance`` (mean), ``std`` (population
         standard deviation over repeats, as scikit-learn's), in column order.
     """
-    n_rows = len(features)
-    stacked = _stacked(features, _shuffled_orders(n_rows, n_repeats, random_state))
-    probabilities = (
-        model.predict_proba(stacked)
-        if kind == "classification" and hasattr(model, "predict_proba")
-        else None
+    stacked = _stacked(features, _shuffled_orders(len(features), n_repeats, random_state))
+    drops = _score_drops(
+        model, stacked, target.to_numpy(), metric, kind, positive, len(features.columns), n_repeats
     )
-    predicted = model.predict(stacked)
-    truth = target.to_numpy()
-
-    def score(block: int) -> float:
-        rows = slice(block * n_rows, (block + 1) * n_rows)
-        return _block_score(
-            model,
-            metric,
-            kind,
-            truth,
-            predicted[rows],
-            None if probabilities is None else probabilities[rows],
-            positive,
-        )
-
-    baseline = score(0)
-    drops = np.array(
-        [
-            [baseline - score(1 + column * n_repeats + repeat) for repeat in range(n_repeats)]
-            for column in range(len(features.columns))
-        ]
-    ).reshape(len(features.columns), n_repeats)
     return pd.DataFrame(
         {
             "feature": list(features.columns),

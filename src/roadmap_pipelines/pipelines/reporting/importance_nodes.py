@@ -78,7 +78,11 @@ def compute_feature_importance(
     own = model_importance(model)
     if own is not None:
         tables.append(own.assign(source="model"))
-    table = pd.concat(tables, ignore_index=True)
+    return _ranked(pd.concat(tables, ignore_index=True))
+
+
+def _ranked(table: pd.DataFrame) -> pd.DataFrame:
+    """Rounded, strongest first within each source, with its rank there."""
     table["importance"] = rounded(table["importance"])
     table["std"] = rounded(table["std"])
     table = table.sort_values(

@@ -112,6 +112,12 @@ def prepare_features(
         matrix = clone(preprocessor).fit_transform(features, sampled[tabular.target])
     matrix = pd.DataFrame(matrix, copy=False).astype("float64")
     matrix.index = pd.Index(rows, name="row")
+    _check_features(matrix, tabular)
+    return matrix
+
+
+def _check_features(matrix: pd.DataFrame, tabular: TaskParams) -> None:
+    """Refuse preprocessed features with missing values, or fewer than two of them."""
     missing = sorted(str(column) for column in matrix.columns[matrix.isna().any()])
     if missing:
         raise InputDataError(
@@ -125,7 +131,6 @@ def prepare_features(
             f"{list(matrix.columns)} of '{tabular.dataset}'; PCA and the 2-D embeddings need "
             "at least two"
         )
-    return matrix
 
 
 def check_sizes(n_rows: int, params: SegmentationParams, tabular: TaskParams) -> None:
@@ -256,21 +261,29 @@ def cluster_candidates(
         if tree is not None:
             trees[name] = tree
         for k, (found, inertia) in fits.items():
-            ordered = renumber_by_size(found)
+            trial = trial_name(name, k)
+            labels[trial] = renumber_by_size(found)
             shown_k = k if k is not None else (candidate.params.get(k_name) if k_name else None)
-            labels[trial_name(name, k)] = ordered
-            record = {
-                "candidate": name,
-                "estimator": candidate.estimator,
-                "k": shown_k,
-                "trial": trial_name(name, k),
-            }
-            record |= internal_scores(data, ordered, params.silhouette_sample_size, random_state)
-            record["inertia"] = np.nan if inertia is None else float(inertia)
-            records.append(record)
+            records.append(
+                {"candidate": name, "estimator": candidate.estimator, "k": shown_k, "trial": trial}
+                | internal_scores(data, labels[trial], params.silhouette_sample_size, random_state)
+                | {"inertia": np.nan if inertia is None else float(inertia)}
+            )
+    return _trial_tables(clustering_input, records, labels, trees, params.select_by)
+
+
+def _trial_tables(
+    clustering_input: pd.DataFrame,
+    records: list[dict[str, Any]],
+    labels: dict[str, np.ndarray],
+    trees: dict[str, np.ndarray],
+    select_by: str,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Every trial's labels, the scores with the choice flagged, the chosen clustering and the
+    dendrogram, as ``cluster_candidates`` returns them."""
     scores = pd.DataFrame(records)
     scores["k"] = scores["k"].astype("Int64")
-    scores = choose(scores, params.select_by, _KEY)
+    scores = choose(scores, select_by, _KEY)
     chosen = scores.loc[scores["chosen"]].iloc[0]
     assignments = pd.DataFrame(
         {
@@ -279,7 +292,7 @@ def cluster_candidates(
         }
     )
     trial_labels = pd.DataFrame(labels, index=clustering_input.index)
-    dendrogram = dendrogram_table(trees, scores, params.select_by)
+    dendrogram = dendrogram_table(trees, scores, select_by)
     for column in (*INTERNAL_SCORES, "noise_share", "inertia"):
         scores[column] = scores[column].round(DECIMALS)
     return trial_labels, scores, assignments, dendrogram
