@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from project_runs import catalog_datasets, differing_files, output_digests, run_session
-from roadmap_pipelines.project.hooks import ExecutionError
+from roadmap_pipelines.project.execution_hooks import ExecutionError
 
 pytestmark = pytest.mark.e2e
 BIN = Path(sys.executable).parent

@@ -19,7 +19,9 @@ from kedro.framework.startup import bootstrap_project
 from kedro.pipeline import Pipeline
 
 from project_runs import PROJECT_ROOT
-from roadmap_pipelines.project.dvc_stages import expected_files, load_project, parameter_value
+from roadmap_pipelines.project.dvc_files import expected_files
+from roadmap_pipelines.project.dvc_project import load_project
+from roadmap_pipelines.project.dvc_stages import parameter_value
 
 # DVC in step with Kedro holds for any configured tasks
 pytestmark = pytest.mark.contract
@@ -282,3 +284,56 @@ def test_stages_writing_or_reading_pickles_depend_on_the_pickle_backend() -> Non
     for name in STAGES:
         if name.startswith(("feature_engineering-", "modelling_tabular-", "segmentation-")):
             assert "src/roadmap_pipelines/ml/canonical_pickle.py" in STAGES[name]["deps"], name
+
+
+CLASS_KEYED_PLOTS = ("roc_points", "pr_points", "calibration_points")
+
+
+def test_class_keyed_plots_use_the_per_class_template() -> None:
+    """The ROC, PR and calibration tables hold every class in one file (column ``class``); DVC 3
+    has no group-by property, so the project's template draws a line per class."""
+    entries = {
+        path: options
+        for stage in STAGES.values()
+        for entry in stage.get("plots", [])
+        if isinstance(entry, dict)
+        for path, options in entry.items()
+        if Path(path).stem in CLASS_KEYED_PLOTS
+    }
+    assert entries, "no class-keyed plot in dvc.yaml"
+    assert {options["template"] for options in entries.values()} == {"per_class"}
+    assert (PROJECT_ROOT / ".dvc/plots/per_class.json").is_file()
+
+
+def test_dvc_plots_show_draws_one_line_per_class_with_the_project_template(
+    tmp_path: Path,
+) -> None:
+    from dvc_repos import dvc, dvc_json, environment
+
+    env = environment(tmp_path / "home")
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    dvc(repo, env, "init", "--no-scm", "-q")
+    (repo / ".dvc/plots").mkdir()
+    shutil.copy(PROJECT_ROOT / ".dvc/plots/per_class.json", repo / ".dvc/plots")
+    rows = ["class,fpr,tpr", "0,0,0", "0,0,1", "0,1,1", "2,0,0", "2,0.5,0.5", "2,1,1"]
+    rows += ["macro average,0,0", "macro average,0,0.5", "macro average,1,1"]
+    (repo / "roc_points.csv").write_text("\n".join(rows) + "\n")
+    plot = {"x": "fpr", "y": "tpr", "template": "per_class", "title": "ROC"}
+    (repo / "dvc.yaml").write_text(yaml.safe_dump({"plots": [{"roc_points.csv": plot}]}))
+
+    shown = dvc_json(repo, env, "plots", "show")
+    (rendered,) = shown["data"]["roc_points.csv"]
+    content = rendered["content"]
+
+    assert content["encoding"]["color"]["field"] == "class"
+    assert content["encoding"]["strokeDash"]["field"] == "rev"
+    assert (content["encoding"]["x"]["field"], content["encoding"]["y"]["field"]) == ("fpr", "tpr")
+    points = content["data"]["values"]
+    assert sorted({point["class"] for point in points}) == ["0", "2", "macro average"]
+    assert [(p["fpr"], p["tpr"]) for p in points if p["class"] == "2"] == [
+        ("0", "0"),
+        ("0.5", "0.5"),
+        ("1", "1"),
+    ]
+    assert content["title"] == "ROC"

@@ -114,11 +114,8 @@ def _outputs(stage: dict[str, Any]) -> set[str]:
 def _outputs_that_may_differ_here() -> tuple[set[str], str]:
     """Outputs that may differ from dvc.lock on this machine, and why (empty where the
     numeric environment matches the one recorded with dvc.lock)."""
-    from roadmap_pipelines.project.dvc_stages import (
-        all_outputs,
-        blas_dependent_outputs,
-        load_project,
-    )
+    from roadmap_pipelines.project.dvc_project import load_project
+    from roadmap_pipelines.project.dvc_stages import all_outputs, blas_dependent_outputs
 
     recorded = read_environment(PROJECT_ROOT)
     assert recorded is not None, "numeric_environment.json is missing: commit it with dvc.lock"

@@ -115,7 +115,8 @@ def test_floats_are_rounded_to_significant_digits_in_json(tmp_path: Path) -> Non
 
 
 def test_blas_dependent_outputs_are_the_fits_and_what_is_computed_from_them() -> None:
-    from roadmap_pipelines.project.dvc_stages import blas_dependent_outputs, load_project
+    from roadmap_pipelines.project.dvc_project import load_project
+    from roadmap_pipelines.project.dvc_stages import blas_dependent_outputs
 
     outputs = set(blas_dependent_outputs(load_project(PROJECT_ROOT)))
 

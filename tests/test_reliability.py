@@ -148,7 +148,7 @@ def _fresh(runs: dict, destination: Path) -> Path:
 def test_sigkill_at_ten_seeded_moments_leaves_old_or_new_and_the_next_run_recovers(
     runs: dict, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.WARNING, logger="roadmap_pipelines.project.hooks")
+    caplog.set_level(logging.WARNING, logger="roadmap_pipelines.project.rollback_hooks")
     rng = random.Random(20)
     temporary = tmp_path / "tmpdir"  # the runs' own $TMPDIR: nothing may be left in it
     temporary.mkdir()

@@ -16,7 +16,8 @@ from kedro.framework.startup import bootstrap_project
 
 from project_runs import PROJECT_ROOT, reporting_datasets
 from roadmap_pipelines.ml.tabular.metrics import CLASSIFICATION_METRICS, REGRESSION_METRICS
-from roadmap_pipelines.project.dvc_stages import expected_files, load_project
+from roadmap_pipelines.project.dvc_files import expected_files
+from roadmap_pipelines.project.dvc_project import load_project
 from task_config import CONFIGURED_TASKS, task_declarations
 
 # what every run writes holds for whatever tasks are configured

@@ -19,7 +19,8 @@ from sklearn.metrics import silhouette_score
 
 from project_runs import output_digests, run_session
 from roadmap_pipelines.errors import InputDataError
-from roadmap_pipelines.pipelines.segmentation.nodes import sample_rows, unsupervised_preprocessor
+from roadmap_pipelines.ml.clustering.trials import sample_rows
+from roadmap_pipelines.pipelines.segmentation.nodes import unsupervised_preprocessor
 from task_config import requires_tasks
 
 TARGETS = {"credit": "Status", "ames": "price"}

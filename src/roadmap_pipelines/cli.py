@@ -73,7 +73,8 @@ def dvc() -> None:
 
 
 def _expected(metadata: ProjectMetadata) -> tuple[Path, dict[str, str]]:
-    from roadmap_pipelines.project.dvc_stages import DvcStagesError, expected_files, load_project
+    from roadmap_pipelines.project.dvc_files import expected_files
+    from roadmap_pipelines.project.dvc_project import DvcStagesError, load_project
 
     try:
         return metadata.project_path, expected_files(load_project(metadata.project_path))
@@ -85,7 +86,7 @@ def _expected(metadata: ProjectMetadata) -> tuple[Path, dict[str, str]]:
 @click.pass_obj
 def sync(metadata: ProjectMetadata) -> None:
     """Write dvc.yaml (one stage per pipeline) and the .gitignore block for git-kept outputs."""
-    from roadmap_pipelines.project.dvc_stages import stale_files_diff
+    from roadmap_pipelines.project.dvc_files import stale_files_diff
 
     root, expected = _expected(metadata)
     for name, text in expected.items():
@@ -101,7 +102,7 @@ def sync(metadata: ProjectMetadata) -> None:
 @click.pass_obj
 def check(metadata: ProjectMetadata) -> None:
     """Exit non-zero, printing the diff, if dvc.yaml or .gitignore is not what sync writes."""
-    from roadmap_pipelines.project.dvc_stages import stale_files_diff
+    from roadmap_pipelines.project.dvc_files import stale_files_diff
 
     root, expected = _expected(metadata)
     diff = stale_files_diff(root, expected)
@@ -171,12 +172,11 @@ def remove(metadata: ProjectMetadata, name: str) -> None:
 def env(metadata: ProjectMetadata) -> None:
     """Say whether this machine computes as the one that wrote dvc.lock, and which outputs may
     differ if not (exit 1 then). The record is numeric_environment.json, written by each run."""
+    from roadmap_pipelines.project.dvc_project import DvcStagesError, load_project
     from roadmap_pipelines.project.dvc_stages import (
-        DvcStagesError,
         all_outputs,
         blas_dependent_outputs,
         build_dvc_yaml,
-        load_project,
     )
     from roadmap_pipelines.project.numeric_env import (
         environment_report,

@@ -2,16 +2,11 @@
 
 from kedro.config import OmegaConfigLoader
 
+from roadmap_pipelines.project.config_hooks import ConfigCheckHooks, TaskConfigHooks
 from roadmap_pipelines.project.environment_hooks import NumericEnvironmentHooks
-from roadmap_pipelines.project.hooks import (
-    ConfigCheckHooks,
-    ExecutionHooks,
-    NodeTimingHooks,
-    PartialFailureHooks,
-    RunRollbackHooks,
-    TaskConfigHooks,
-    ThreadLimitHooks,
-)
+from roadmap_pipelines.project.execution_hooks import ExecutionHooks, ThreadLimitHooks
+from roadmap_pipelines.project.hooks import NodeTimingHooks, PartialFailureHooks
+from roadmap_pipelines.project.rollback_hooks import RunRollbackHooks
 
 # pluggy calls the last registered first: the task list is read from the context's
 # configuration, configuration is checked, then the execution engine connects (an

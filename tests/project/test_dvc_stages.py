@@ -9,23 +9,27 @@ import yaml
 from kedro.pipeline import Node, Pipeline
 
 from fake_package import write_fake_package
-from roadmap_pipelines.project.dvc_stages import (
+from roadmap_pipelines.project.dvc_files import (
     GITIGNORE_BEGIN,
     GITIGNORE_END,
     HEADER,
-    DatasetFile,
-    DvcStagesError,
-    ProjectView,
-    blas_dependent_outputs,
-    build_dvc_yaml,
-    dvc_output,
     expected_files,
     git_tracked_outputs,
-    parameter_keys,
-    parameter_value,
     render_dvc_yaml,
     stale_files_diff,
     update_gitignore,
+)
+from roadmap_pipelines.project.dvc_project import (
+    DatasetFile,
+    DvcStagesError,
+    ProjectView,
+    dvc_output,
+)
+from roadmap_pipelines.project.dvc_stages import (
+    blas_dependent_outputs,
+    build_dvc_yaml,
+    parameter_keys,
+    parameter_value,
 )
 
 

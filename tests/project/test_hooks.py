@@ -13,12 +13,9 @@ from kedro.pipeline import Node, Pipeline
 from kedro.runner import SequentialRunner
 from kedro_datasets.pandas import CSVDataset
 
-from roadmap_pipelines.project.hooks import (
-    ExecutionError,
-    ExecutionHooks,
-    NodeTimingHooks,
-    RunRollbackHooks,
-)
+from roadmap_pipelines.project.execution_hooks import ExecutionError, ExecutionHooks
+from roadmap_pipelines.project.hooks import NodeTimingHooks
+from roadmap_pipelines.project.rollback_hooks import RunRollbackHooks
 
 
 def _double(frame: pd.DataFrame) -> pd.DataFrame:
@@ -97,7 +94,7 @@ def test_a_file_that_cannot_be_restored_is_reported_and_the_run_error_kept(
         return real_replace(source, target, *args, **kwargs)
 
     monkeypatch.setattr(os, "replace", refuse_existing)
-    caplog.set_level(logging.ERROR, logger="roadmap_pipelines.project.hooks")
+    caplog.set_level(logging.ERROR, logger="roadmap_pipelines.project.rollback_hooks")
 
     with pytest.raises(ValueError, match="second node breaks"):
         _run_with_hooks(_two_step_pipeline(_fail), catalog, RunRollbackHooks(tmp_path))
@@ -182,7 +179,7 @@ def _blas_threads() -> set[int]:
 def test_thread_limits_hold_during_a_run_and_are_restored_after() -> None:
     from threadpoolctl import threadpool_limits
 
-    from roadmap_pipelines.project.hooks import ThreadLimitHooks
+    from roadmap_pipelines.project.execution_hooks import ThreadLimitHooks
 
     seen: list[set[int]] = []
     hooks = ThreadLimitHooks(threads=1)

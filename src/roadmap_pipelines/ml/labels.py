@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from roadmap_pipelines.errors import InputDataError
@@ -100,3 +101,19 @@ def unseen_level_count(train: pd.Series, other: pd.Series) -> int:
     known = set(train.dropna().tolist())
     values = other.dropna()
     return int((~values.isin(known)).sum()) if len(values) else 0
+
+
+def label_text(value: Any) -> str:
+    """A class label as text, whole numbers without a decimal part: probability columns name
+    classes as text (``proba_1``), and a model may hold ``1.0`` where the target holds ``1``."""
+    text = str(value)
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    return str(int(number)) if number.is_integer() else text
+
+
+def label_texts(values: Iterable[Any]) -> np.ndarray:
+    """``label_text`` of each value, as an object array."""
+    return np.array([label_text(value) for value in values], dtype=object)

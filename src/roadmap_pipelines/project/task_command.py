@@ -135,7 +135,8 @@ def _check_configuration(root: Path) -> None:
 
 
 def _sync_dvc(root: Path) -> list[str]:
-    from roadmap_pipelines.project.dvc_stages import expected_files, load_project, stale_files_diff
+    from roadmap_pipelines.project.dvc_files import expected_files, stale_files_diff
+    from roadmap_pipelines.project.dvc_project import load_project
 
     written = []
     for name, text in expected_files(load_project(root)).items():

@@ -1,6 +1,6 @@
-"""Unit tests of the EDA figures of a task's train split (reporting/nodes.py): associations
-with the target, feature and target distributions, the scatter matrix and the missing-value
-map, on small hand-made frames."""
+"""Unit tests of the EDA of a task's train split (reporting's nodes.py and eda_figure_nodes.py):
+associations with the target, feature and target distributions, the scatter matrix and the
+missing-value map, on small hand-made frames."""
 
 from __future__ import annotations
 
@@ -14,13 +14,13 @@ import pytest
 from roadmap_pipelines.errors import InputDataError
 from roadmap_pipelines.params.preprocessing import TabularParams
 from roadmap_pipelines.params.reporting import ReportingParams
-from roadmap_pipelines.pipelines.reporting.nodes import (
+from roadmap_pipelines.pipelines.reporting.eda_figure_nodes import (
     plot_feature_distributions,
     plot_feature_pairs,
     plot_missing_values,
     plot_target_distribution,
-    rank_target_associations,
 )
+from roadmap_pipelines.pipelines.reporting.nodes import rank_target_associations
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 

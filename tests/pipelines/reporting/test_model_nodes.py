@@ -1,6 +1,7 @@
-"""Unit tests of the model reports (reporting/model_nodes.py) on hand-made predictions,
-leaderboards and small fitted pipelines, checked against scikit-learn where it has the same
-computation."""
+"""Unit tests of the model reports (reporting's model_nodes, evaluation_nodes,
+evaluation_figure_nodes and importance_nodes; ml/tabular/curves and importance) on hand-made
+predictions, leaderboards and small fitted pipelines, checked against scikit-learn where it
+has the same computation."""
 
 from __future__ import annotations
 
@@ -17,25 +18,29 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from sklearn.tree import DecisionTreeRegressor
 
+from roadmap_pipelines.ml.tabular.importance import permutation_importance
 from roadmap_pipelines.ml.tabular.metrics import classification_metrics, regression_metrics
 from roadmap_pipelines.params.modelling_tabular import TabularModelling
 from roadmap_pipelines.params.preprocessing import TabularParams
 from roadmap_pipelines.params.reporting import ReportingParams
-from roadmap_pipelines.pipelines.reporting.model_nodes import (
+from roadmap_pipelines.pipelines.reporting.evaluation_figure_nodes import plot_model_evaluation
+from roadmap_pipelines.pipelines.reporting.evaluation_nodes import (
     CALIBRATION_COLUMNS,
     PR_COLUMNS,
     RESIDUAL_COLUMNS,
     ROC_COLUMNS,
     classification_curves,
-    compute_feature_importance,
     confusion_counts,
-    leaderboard_scores,
-    permutation_importance,
-    plot_feature_importance,
-    plot_leaderboard,
-    plot_model_evaluation,
-    plot_search_history,
     residual_points,
+)
+from roadmap_pipelines.pipelines.reporting.importance_nodes import (
+    compute_feature_importance,
+    plot_feature_importance,
+)
+from roadmap_pipelines.pipelines.reporting.model_nodes import (
+    leaderboard_scores,
+    plot_leaderboard,
+    plot_search_history,
     summarise_metrics,
 )
 
@@ -262,7 +267,10 @@ def test_multiclass_curves_are_per_class_one_vs_rest_with_a_macro_average() -> N
     macro = roc[roc["class"] == "macro average"]
     assert macro["fpr"].is_monotonic_increasing and macro["fpr"].iloc[-1] == 1.0
     assert macro["tpr"].is_monotonic_increasing and macro["tpr"].iloc[-1] == 1.0
+    # like every ROC curve it starts at (0, 0), then rises at fpr 0 to the mean of the
+    # classes' highest true-positive rate there (a: 1, b: 0, c: 1)
     assert macro[["fpr", "tpr"]].iloc[0].tolist() == [0.0, 0.0]
+    assert macro[["fpr", "tpr"]].iloc[1].tolist() == [0.0, round(2 / 3, 6)]
     assert set(pr["class"]) == set(calibration["class"]) == {"a", "b", "c", "macro average"}
     # calibration bins come from calibration_bins: every row lands in one of the 4 bins
     per_class = calibration[calibration["class"] != "macro average"]

@@ -1,4 +1,5 @@
-"""Unit tests of the segmentation nodes on synthetic blobs and small hand-made frames.
+"""Unit tests of the segmentation nodes (and the ml/clustering code under them) on synthetic
+blobs and small hand-made frames.
 
 Expected values are worked out by hand, or by an independent route (numpy's SVD, SciPy's
 linkage) named next to them.
@@ -20,19 +21,20 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler, TargetEncoder
 
 from roadmap_pipelines.errors import InputDataError
+from roadmap_pipelines.ml.clustering.trials import renumber_by_size, sample_rows
+from roadmap_pipelines.ml.features.supervised_steps import needs_target
 from roadmap_pipelines.params.preprocessing import TabularParams
 from roadmap_pipelines.params.segmentation import SegmentationParams
 from roadmap_pipelines.pipelines.segmentation.nodes import (
     cluster_candidates,
     embed_tsne,
     fit_pca,
-    needs_target,
     prepare_features,
-    profile_clusters,
-    renumber_by_size,
-    sample_rows,
-    summarise_segmentation,
     unsupervised_preprocessor,
+)
+from roadmap_pipelines.pipelines.segmentation.profile_nodes import (
+    profile_clusters,
+    summarise_segmentation,
     validate_externally,
 )
 

@@ -6,30 +6,36 @@ import warnings
 
 from kedro.pipeline import Node, Pipeline
 
+from roadmap_pipelines.pipelines.reporting.eda_figure_nodes import (
+    plot_feature_distributions,
+    plot_feature_pairs,
+    plot_missing_values,
+    plot_target_distribution,
+)
+from roadmap_pipelines.pipelines.reporting.evaluation_figure_nodes import plot_model_evaluation
+from roadmap_pipelines.pipelines.reporting.evaluation_nodes import (
+    classification_curves,
+    residual_points,
+)
 from roadmap_pipelines.pipelines.reporting.forecast_nodes import (
     backtest_error_by_horizon,
     plot_backtest_errors,
     plot_forecasts,
     plot_model_comparison,
 )
-from roadmap_pipelines.pipelines.reporting.model_nodes import (
-    classification_curves,
+from roadmap_pipelines.pipelines.reporting.importance_nodes import (
     compute_feature_importance,
-    leaderboard_scores,
     plot_feature_importance,
+)
+from roadmap_pipelines.pipelines.reporting.model_nodes import (
+    leaderboard_scores,
     plot_leaderboard,
-    plot_model_evaluation,
     plot_search_history,
-    residual_points,
     summarise_metrics,
 )
 from roadmap_pipelines.pipelines.reporting.nodes import (
     correlate_features,
     plot_correlations,
-    plot_feature_distributions,
-    plot_feature_pairs,
-    plot_missing_values,
-    plot_target_distribution,
     plot_timeseries,
     profile_columns,
     rank_target_associations,

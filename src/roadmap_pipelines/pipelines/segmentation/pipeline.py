@@ -8,6 +8,8 @@ from roadmap_pipelines.pipelines.segmentation.nodes import (
     embed_tsne,
     fit_pca,
     prepare_features,
+)
+from roadmap_pipelines.pipelines.segmentation.profile_nodes import (
     profile_clusters,
     summarise_segmentation,
     validate_externally,
