@@ -31,7 +31,6 @@ from roadmap_pipelines.ml.tabular.dask_lightgbm import (
     FeatureSpec,
     TrainedLightGBM,
     evaluate,
-    model_frame,
 )
 from roadmap_pipelines.params.modelling_tabular_dask import DaskTabularModelling
 from roadmap_pipelines.params.tasks import TaskParams
@@ -50,7 +49,7 @@ SEED = 7
 # long labels, as URLs or category paths are: what makes the table large as pandas holds it
 REGIONS = [f"https://shop.example.com/regions/{n:02d}/" + "r" * 110 for n in range(12)]
 PRODUCTS = [f"catalogue/garden/outdoor-furniture/patio-{n:03d}/" + "p" * 100 for n in range(40)]
-CHANNELS = [f"utm_source=newsletter&utm_medium=email&utm_campaign={n}&" + "c" * 90 for n in range(8)]
+CHANNELS = [f"utm_source=newsletter&utm_medium=email&campaign={n}&" + "c" * 90 for n in range(8)]
 PARAMS = {"n_estimators": 60, "learning_rate": 0.1, "num_leaves": 15}
 
 
@@ -78,8 +77,9 @@ def _write_table(folder: Path) -> int:
         part["row_id"] = np.arange(index * n, (index + 1) * n)
         chance = 1 / (1 + np.exp(-_logit(part)))
         part["bought"] = np.where(rng.uniform(size=n) < chance, "yes", "no")
-        part.to_parquet(folder / f"part.{index:03d}.parquet", index=False)
-        size += int(pd.read_parquet(folder / f"part.{index:03d}.parquet").memory_usage(deep=True).sum())
+        path = folder / f"part.{index:03d}.parquet"
+        part.to_parquet(path, index=False)
+        size += int(pd.read_parquet(path).memory_usage(deep=True).sum())
     return size
 
 

@@ -51,7 +51,7 @@ class FeatureSpec:
     target: str
     problem: Problem
     numeric: tuple[str, ...]
-    categories: dict[str, tuple[str, ...] | None]
+    categories: dict[str, tuple[Any, ...] | None]
     classes: tuple[Any, ...] | None
 
     @property
@@ -82,7 +82,9 @@ def feature_spec(task: TaskParams, exclude: list[str]) -> FeatureSpec:
         )
     skipped = {task.target, *task.unique_key, *exclude}
     features = {name: spec for name, spec in task.columns.items() if name not in skipped}
-    unusable = sorted(name for name, spec in features.items() if spec.dtype not in NUMERIC + CATEGORICAL)
+    unusable = sorted(
+        name for name, spec in features.items() if spec.dtype not in NUMERIC + CATEGORICAL
+    )
     if unusable:
         raise InputDataError(
             f"modelling_tabular_dask: columns {unusable} of '{task.dataset}' are declared as text "
@@ -101,9 +103,7 @@ def feature_spec(task: TaskParams, exclude: list[str]) -> FeatureSpec:
             if spec.dtype in CATEGORICAL
         },
         classes=(
-            tuple(target.allowed)
-            if task.problem == "classification" and target.allowed
-            else None
+            tuple(target.allowed) if task.problem == "classification" and target.allowed else None
         ),
     )
 
@@ -134,7 +134,9 @@ def with_known_categories(table: dd.DataFrame, spec: FeatureSpec) -> FeatureSpec
         unknown.append(spec.target)
     found = dask.compute(*(table[name].dropna().unique() for name in unknown))
     values = {name: tuple(sorted(v.tolist())) for name, v in zip(unknown, found, strict=True)}
-    categories = {name: known or values[name] for name, known in spec.categories.items()}
+    categories: dict[str, tuple[Any, ...] | None] = {
+        name: known or values[name] for name, known in spec.categories.items()
+    }
     classes = values.get(spec.target, spec.classes) if spec.problem == "classification" else None
     return FeatureSpec(spec.dataset, spec.target, spec.problem, spec.numeric, categories, classes)
 

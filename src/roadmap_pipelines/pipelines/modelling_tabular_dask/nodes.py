@@ -82,8 +82,7 @@ def split_dask_table(
     unsuited = [name for name in params.metrics if name not in suited]
     if unsuited:
         raise InputDataError(
-            f"{FILE}: metrics {unsuited} do not apply to {task.problem}; choose from "
-            f"{list(suited)}"
+            f"{FILE}: metrics {unsuited} do not apply to {task.problem}; choose from {list(suited)}"
         )
     spec = with_known_categories(table, feature_spec(task, params.exclude))
     check_positive_class(spec, params.positive_class)
