@@ -196,3 +196,16 @@ def test_only_the_tasks_with_a_block_get_the_pipeline(monkeypatch) -> None:
     blocks["modelling_tabular_dask"]["typo"] = {"metrics": ["rmse"]}
     with pytest.raises(TaskConfigError, match=r"block\(s\) \['typo'\] for task\(s\) not in"):
         dask_pipeline.create_pipeline()
+
+
+def test_kedro_can_resolve_the_node_hints_it_validates_parameters_with() -> None:
+    """Kedro validates ``params:`` inputs from resolved type hints; one it cannot resolve
+    (a name imported only for type checkers) silently hands the node raw dictionaries."""
+    import typing
+
+    from roadmap_pipelines.pipelines.modelling_tabular_dask import nodes
+
+    hints = typing.get_type_hints(nodes.split_dask_table)
+    assert hints["params"] is DaskTabularModelling and hints["task"] is TaskParams
+    for node in (nodes.train_dask_lightgbm, nodes.evaluate_dask_model):
+        assert typing.get_type_hints(node)["params"] is DaskTabularModelling

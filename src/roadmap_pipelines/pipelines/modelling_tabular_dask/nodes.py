@@ -6,7 +6,7 @@ They adapt the catalog's data to ``ml.tabular.dask_lightgbm`` and find the clust
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from roadmap_pipelines.errors import InputDataError
 from roadmap_pipelines.ml.tabular.dask_lightgbm import (
@@ -24,8 +24,10 @@ from roadmap_pipelines.ml.tabular.metrics import CLASSIFICATION_METRICS, REGRESS
 from roadmap_pipelines.params.modelling_tabular_dask import FILE, DaskTabularModelling
 from roadmap_pipelines.params.tasks import TaskParams
 
-if TYPE_CHECKING:
-    import dask.dataframe as dd
+# Dask DataFrames are typed Any here: Kedro validates a node's parameters from its resolved
+# type hints, and a hint that only exists for type checkers would switch that off; importing
+# dask.dataframe for it would slow every CLI start
+DaskFrame = Any
 
 
 class DaskEngineError(RuntimeError):
@@ -52,11 +54,11 @@ def cluster_client() -> Any:
 
 
 def split_dask_table(
-    table: dd.DataFrame,
+    table: DaskFrame,
     params: DaskTabularModelling,
     task: TaskParams,
     random_state: int,
-) -> tuple[dd.DataFrame, dd.DataFrame, FeatureSpec]:
+) -> tuple[DaskFrame, DaskFrame, FeatureSpec]:
     """Type the table's partitions for LightGBM and split its rows into train and test.
 
     Everything is checked before any training: the cluster, the metrics for the problem, the
@@ -91,7 +93,7 @@ def split_dask_table(
 
 
 def train_dask_lightgbm(
-    train: dd.DataFrame,
+    train: DaskFrame,
     spec: FeatureSpec,
     params: DaskTabularModelling,
     random_state: int,
@@ -111,7 +113,7 @@ def train_dask_lightgbm(
 
 
 def evaluate_dask_model(
-    model: TrainedLightGBM, test: dd.DataFrame, params: DaskTabularModelling
+    model: TrainedLightGBM, test: DaskFrame, params: DaskTabularModelling
 ) -> dict[str, float]:
     """Score the model on the test rows: predictions on the workers, scikit-learn's metrics.
 
