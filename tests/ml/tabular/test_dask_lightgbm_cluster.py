@@ -10,12 +10,14 @@ run as they started it.
 
 The in-memory path (``lightgbm.LGBMClassifier`` in this process, the same parameters and the
 same typing) is trained on a sample of the same train rows that fits, and both models are
-scored on the same test rows by the same code: their ROC-AUC must agree within 0.01, and
-both must come within 0.02 of the AUC of the true probabilities that generated the labels.
-Why those tolerances: the test set has ~290,000 rows, so the AUC of one model has a sampling
-standard error of ~0.001; the two models share the test rows, so their difference varies
-less still. The sample is a fifth of the train rows, which costs a gradient-boosted model
-of this signal (two features, one interaction, categories) well under 0.005 of AUC.
+scored on the same test rows by the same code: their ROC-AUC (and accuracy) must agree within
+0.01. Why: the test set has ~290,000 rows, so one model's AUC has a sampling standard error
+of ~0.001, and the two models share the test rows, so their difference varies less still;
+the sample is a fifth of the train rows (~230,000), which costs LightGBM on this signal
+well under 0.005 of AUC (measured: 0.8126 Dask, 0.8135 in memory; see
+benchmarks/bench_dask_table.py). Both must also come within 0.04 of the AUC of the true
+probabilities that drew the labels (0.8305 here): 60 trees of 15 leaves leave ~0.018 of the
+x2·x3 interaction unlearnt, and a broken typing or split would fall far below.
 """
 
 from __future__ import annotations
@@ -151,8 +153,8 @@ def test_a_table_bigger_than_a_worker_trains_across_two(client, tmp_path: Path) 
     held_out = test.compute()
     oracle = _oracle_auc(held_out, spec)
     assert abs(dask_metrics["roc_auc"] - memory_metrics["roc_auc"]) < 0.01
-    assert oracle - 0.02 < dask_metrics["roc_auc"] <= oracle + 0.005
-    assert oracle - 0.02 < memory_metrics["roc_auc"] <= oracle + 0.005
+    assert oracle - 0.04 < dask_metrics["roc_auc"] <= oracle + 0.005
+    assert oracle - 0.04 < memory_metrics["roc_auc"] <= oracle + 0.005
     assert abs(dask_metrics["accuracy"] - memory_metrics["accuracy"]) < 0.01
     assert len(held_out) == pytest.approx(0.2 * PARTITIONS * ROWS_PER_PARTITION, rel=0.02)
 
