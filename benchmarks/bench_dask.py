@@ -6,18 +6,22 @@ A fixed workload runs with the local engine at 1 and 2 processes and on a Dask
 * **series**: ``map_series`` (the per-series fan-out of modelling_timeseries, chunks
   included) fits a SARIMA(1,0,0)(1,0,0,12) to each of ``--series`` synthetic monthly series;
 * **search**: ``search`` + ``evaluate_batch`` (the tuning fan-out of modelling_tabular): a
-  ``--trials`` random search of an extra-trees regressor, 3 folds, ``--batch-size`` trials
-  at a time.
+  ``--trials`` random search of an extra-trees regressor (``--trees`` trees on ``--rows``
+  rows: each fold fit must take long enough, a few hundred ms, that a task's dispatch is
+  small beside it, as in a real search), 3 folds, ``--batch-size`` trials at a time.
 
 Dask runs go through ``joblib.parallel_config(backend="dask")``, exactly as the project's
-``ExecutionHooks`` does. Each configuration is warmed up once, then the configurations are
-interleaved ``--repeats`` times and the medians reported (other processes share this
+``ExecutionHooks`` does. The clusters are started before any timing, and each configuration
+is first warmed up on a small slice of the workload (worker processes started, libraries
+imported: costs a long run pays once); then the configurations are interleaved
+``--repeats`` times and the medians reported (other processes share this
 machine; interleaving spreads their noise over every configuration alike). Every run's
 results are checked equal to the first one's. Printed: medians, the speed-up of 2 workers
 over 1 for each engine, Dask's time against local's at equal workers, and Dask's overhead
 per task ((Dask - local) / tasks).
 
-Run: ``.venv/bin/python benchmarks/bench_dask.py [--series 500] [--trials 40] [--repeats 3]``.
+Run: ``.venv/bin/python benchmarks/bench_dask.py [--series 500] [--trials 40] [--repeats 3]``
+(``--rows``, ``--trees`` and ``--batch-size`` size the search).
 """
 
 from __future__ import annotations
@@ -67,7 +71,7 @@ def fit_one(series: SyntheticSeries) -> tuple[Any, list]:
     return np.round(fitted.params, 10).tolist(), []
 
 
-def make_table(rows: int = 1500, columns: int = 12) -> tuple[pd.DataFrame, pd.Series]:
+def make_table(rows: int, columns: int = 12) -> tuple[pd.DataFrame, pd.Series]:
     rng = np.random.default_rng(SEED)
     features = pd.DataFrame(
         rng.normal(size=(rows, columns)), columns=[f"x{i}" for i in range(columns)]
@@ -82,7 +86,9 @@ def run_series(series: list[SyntheticSeries], n_jobs: int) -> list:
     return map_series(fit_one, series, stage="bench", n_jobs=n_jobs, chunk_size=None)
 
 
-def run_search(table: tuple[pd.DataFrame, pd.Series], trials: int, batch: int, n_jobs: int) -> list:
+def run_search(
+    table: tuple[pd.DataFrame, pd.Series], trials: int, batch: int, trees: int, n_jobs: int
+) -> list:
     from sklearn.ensemble import ExtraTreesRegressor
     from sklearn.model_selection import KFold
     from sklearn.pipeline import Pipeline
@@ -94,7 +100,7 @@ def run_search(table: tuple[pd.DataFrame, pd.Series], trials: int, batch: int, n
     pipeline = Pipeline(
         [
             ("features", "passthrough"),
-            ("model", ExtraTreesRegressor(n_estimators=30, random_state=SEED, n_jobs=1)),
+            ("model", ExtraTreesRegressor(n_estimators=trees, random_state=SEED, n_jobs=1)),
         ]
     )
     folds = list(KFold(3, shuffle=True, random_state=SEED).split(features))
@@ -122,13 +128,15 @@ def main() -> None:
     parser.add_argument("--series", type=int, default=500)
     parser.add_argument("--trials", type=int, default=40)
     parser.add_argument("--batch-size", type=int, default=8)
+    parser.add_argument("--rows", type=int, default=3000)
+    parser.add_argument("--trees", type=int, default=60)
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
 
     from distributed import Client, LocalCluster
 
     series = make_series(args.series)
-    table = make_table()
+    table = make_table(args.rows)
     clusters = {
         workers: LocalCluster(
             n_workers=workers,
@@ -144,9 +152,14 @@ def main() -> None:
         workers: Client(cluster, set_as_default=False) for workers, cluster in clusters.items()
     }
     configs = [("local", 1), ("local", 2), ("dask", 1), ("dask", 2)]
+    trees, batch = args.trees, args.batch_size
     workloads = {
         "series": (lambda n: run_series(series, n), len(series)),
-        "search": (lambda n: run_search(table, args.trials, args.batch_size, n), args.trials * 3),
+        "search": (lambda n: run_search(table, args.trials, batch, trees, n), args.trials * 3),
+    }
+    warm_ups = {
+        "series": lambda n: run_series(series[: 8 * n], n),
+        "search": lambda n: run_search(table, 2 * n, 2 * n, 2, n),
     }
 
     def context(engine: str, workers: int) -> Any:
@@ -157,7 +170,12 @@ def main() -> None:
     times: dict[tuple[str, str, int], list[float]] = {}
     reference: dict[str, Any] = {}
     try:
-        for repeat in range(args.repeats + 1):  # the first round warms every configuration up
+        for warm_up in warm_ups.values():
+            for engine, workers in configs:
+                with context(engine, workers):
+                    warm_up(workers)
+        print("warmed up", flush=True)
+        for repeat in range(1, args.repeats + 1):
             for name, (work, _) in workloads.items():
                 for engine, workers in configs:
                     with context(engine, workers):
@@ -166,9 +184,8 @@ def main() -> None:
                         elapsed = time.perf_counter() - start
                     if reference.setdefault(name, result) != result:
                         raise SystemExit(f"{name}: {engine} x{workers} gave different results")
-                    if repeat:
-                        times.setdefault((name, engine, workers), []).append(elapsed)
-            print(f"round {repeat} done{' (warm-up)' if not repeat else ''}", flush=True)
+                    times.setdefault((name, engine, workers), []).append(elapsed)
+            print(f"round {repeat} done", flush=True)
     finally:
         for client in clients.values():
             client.close()

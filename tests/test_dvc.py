@@ -77,6 +77,8 @@ def _stage_parts() -> dict[str, tuple[str, Pipeline, str]]:
     parts = {}
     for name in _pipeline_names():
         pipeline = pipelines[name]
+        if not pipeline.nodes:
+            continue  # no configured task asks for it (modelling_tabular_dask): nothing to run
         tasks = {node.namespace.split(".")[0] for node in pipeline.nodes if node.namespace}
         if not tasks:
             parts[name] = (name, pipeline, f"kedro run --pipelines={name}")

@@ -21,8 +21,11 @@ from roadmap_pipelines.ml.import_policy import CONF_KEY as TRUSTED_PACKAGES_KEY
 
 PARTIAL_FAILURE_KEY = "on_partial_failure"
 # top-level keys read by the project itself rather than by a node: the allow-list, the
-# partial-failure policy, the execution engine (hooks) and the prediction service
-PROJECT_KEYS = frozenset({TRUSTED_PACKAGES_KEY, PARTIAL_FAILURE_KEY, "execution", "serving"})
+# partial-failure policy, the execution engine (hooks), the prediction service, and the tasks
+# trained on Dask (the pipeline registry reads it to choose them, possibly none)
+PROJECT_KEYS = frozenset(
+    {TRUSTED_PACKAGES_KEY, PARTIAL_FAILURE_KEY, "execution", "serving", "modelling_tabular_dask"}
+)
 
 
 class ConfigurationError(ValueError):

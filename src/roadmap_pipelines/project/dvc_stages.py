@@ -261,13 +261,16 @@ def stage_parts(name: str, pipeline: Pipeline) -> list[tuple[str, Pipeline, str]
         ``(stage name, part, kedro run options selecting it)``: one part per task
         (``<name>-<task>``, ``--namespaces=<task>``) and one for the nodes outside any
         namespace (``<name>``, ``--nodes=...``); the whole pipeline as ``<name>`` if it has no
-        namespaces.
+        namespaces; none if it has no nodes (a per-task pipeline no configured task asks for,
+        such as modelling_tabular_dask: ``kedro run`` refuses an empty pipeline).
 
     Raises:
         DvcStagesError: If a task name has characters DVC refuses in a stage name.
     """
     from kedro.pipeline import Pipeline
 
+    if not pipeline.nodes:
+        return []
     tasks = pipeline_tasks(pipeline)
     if not tasks:
         return [(name, pipeline, "")]
