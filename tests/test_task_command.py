@@ -14,7 +14,13 @@ import pytest
 import yaml
 
 from project_runs import PROJECT_ROOT, copy_project
-from roadmap_pipelines.project.task_command import BLOCKS, CATALOG, add_task, remove_task
+from roadmap_pipelines.project.task_command import (
+    BLOCKS,
+    CATALOG,
+    OPT_IN_BLOCKS,
+    add_task,
+    remove_task,
+)
 from roadmap_pipelines.project.task_inference import TaskInputError, infer_problem, profile_table
 from roadmap_pipelines.project.yaml_blocks import append_block, has_block, remove_block
 
@@ -174,6 +180,23 @@ def test_add_writes_every_block_and_remove_takes_them_back(project: Path, tmp_pa
     # byte, comments included
     remove_task(project, "purchases")
     assert _conf(project) == before
+
+
+def test_remove_also_takes_a_block_the_user_opted_into_by_hand(
+    project: Path, tmp_path: Path
+) -> None:
+    data = tmp_path / "purchases.csv"
+    _categorical_counts().to_csv(data, index=False)
+    dask_file, dask_path = OPT_IN_BLOCKS[0]
+    before = (project / dask_file).read_text()
+    add_task(project, "purchases", data, "bought")
+    opted_in = append_block(before, dask_path, "  purchases:\n    test_size: 0.2\n")
+    (project / dask_file).write_text(opted_in)
+
+    messages = remove_task(project, "purchases")
+
+    assert (project / dask_file).read_text() == before
+    assert f"{dask_file}: block 'purchases' removed" in messages
 
 
 @pytest.mark.parametrize(

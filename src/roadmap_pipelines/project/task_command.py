@@ -41,6 +41,11 @@ BLOCKS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("conf/base/parameters_segmentation.yml", ("segmentation",), "segmentation"),
     ("conf/base/parameters_inference.yml", ("inference",), "inference"),
 )
+# (file, mapping path) of per-task blocks a user opts into by hand: never written by
+# `task add`, but removed with the task so the registry does not stop on an orphan block
+OPT_IN_BLOCKS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("conf/base/parameters_modelling_tabular_dask.yml", ("modelling_tabular_dask",)),
+)
 
 
 def read_table(path: Path) -> tuple[Any, str]:
@@ -232,9 +237,10 @@ def remove_task(root: Path, name: str) -> list[str]:
     if not has_block(tasks_text, ("tasks",), name):
         raise TaskInputError(f"no task '{name}' in {BLOCKS[0][0]}")
     texts = {}
-    for file, path, _ in BLOCKS:
-        text = (root / file).read_text(encoding="utf-8")
-        texts[file] = remove_block(text, path, name)
+    for file, path in [*((file, path) for file, path, _ in BLOCKS), *OPT_IN_BLOCKS]:
+        text = (root / file).read_text(encoding="utf-8") if (root / file).exists() else ""
+        if has_block(text, path, name):
+            texts[file] = remove_block(text, path, name)
     catalog = (root / CATALOG).read_text(encoding="utf-8")
     texts[CATALOG] = _catalog_without(catalog, name)
     _write_all(root, texts, lambda: _check_configuration(root))

@@ -93,6 +93,10 @@ def remove_block(text: str, path: tuple[str, ...], name: str) -> str:
     elif end < len(lines) and not lines[end].strip():
         end += 1
     kept = lines[:start] + lines[end:]
+    if path and not any(_is_content(line) for line in kept[header + 1 : stop - (end - start)]):
+        # the last entry went: an empty block mapping would load as null, so it becomes `{}`
+        # again, as append_block found it
+        kept[header] = re.sub(r":\s*(#.*)?$", r": {}", kept[header])
     return "\n".join(kept) + ("\n" if text.endswith("\n") else "")
 
 
