@@ -94,6 +94,11 @@ class Candidate(StrictModel):
     estimator: str
     params: dict[str, Any] = Field(default_factory=dict)
     search_space: dict[str, Dimension] = Field(default_factory=dict)
+    target_transform: Literal["log1p"] | None = Field(
+        default=None,
+        description="regression: fit on log1p(target) and predict expm1 of the estimate "
+        "(scikit-learn's TransformedTargetRegressor), for skewed positive targets",
+    )
 
     @field_validator("estimator")
     @classmethod

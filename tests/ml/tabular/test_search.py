@@ -373,10 +373,29 @@ def test_timeout_stops_starting_new_trials(table) -> None:
 
 
 def test_feature_parameters_route_to_the_preprocessor() -> None:
-    assert estimator_params({"C": 1, "features__transform__numeric_1__scale": None}) == {
-        "model__C": 1,
-        "features__transform__numeric_1__scale": None,
+    from sklearn.linear_model import Ridge
+    from sklearn.preprocessing import StandardScaler
+
+    pipeline = Pipeline([("features", StandardScaler()), ("model", Ridge())])
+    params = {"alpha": 1, "features__with_mean": False}
+
+    assert estimator_params(params, pipeline) == {
+        "model__alpha": 1,
+        "features__with_mean": False,
     }
+
+
+def test_parameters_of_a_target_transformed_regressor_route_inside_it() -> None:
+    from sklearn.compose import TransformedTargetRegressor
+    from sklearn.linear_model import Ridge
+    from sklearn.preprocessing import StandardScaler
+
+    model = TransformedTargetRegressor(Ridge(), func=np.log1p, inverse_func=np.expm1)
+    pipeline = Pipeline([("features", StandardScaler()), ("model", model)])
+    routed = estimator_params({"alpha": 3.0, "features__with_mean": False}, pipeline)
+
+    assert routed == {"model__regressor__alpha": 3.0, "features__with_mean": False}
+    assert pipeline.set_params(**routed).named_steps["model"].regressor.alpha == 3.0
 
 
 # -------------------------------------------------------------------------------------------

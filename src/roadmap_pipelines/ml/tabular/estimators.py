@@ -32,6 +32,8 @@ class Entry:
     defaults: dict[str, Any] = field(default_factory=dict)
     # scikit-learn 1.8 deprecated n_jobs on LogisticRegression, where it no longer does anything
     takes_threads: bool = True
+    # splits on missing values and pandas categories itself (the preprocessor's fast path)
+    native_features: bool = False
 
 
 _LIGHTGBM_DEFAULTS = {"deterministic": True, "force_row_wise": True, "verbose": -1}
@@ -62,8 +64,14 @@ REGISTRY: dict[str, Entry] = {
     "hist_gradient_boosting": Entry(
         "sklearn.ensemble.HistGradientBoostingClassifier",
         "sklearn.ensemble.HistGradientBoostingRegressor",
+        native_features=True,
     ),
-    "lightgbm": Entry("lightgbm.LGBMClassifier", "lightgbm.LGBMRegressor", _LIGHTGBM_DEFAULTS),
+    "lightgbm": Entry(
+        "lightgbm.LGBMClassifier",
+        "lightgbm.LGBMRegressor",
+        _LIGHTGBM_DEFAULTS,
+        native_features=True,
+    ),
     "mlp": Entry(
         "sklearn.neural_network.MLPClassifier",
         "sklearn.neural_network.MLPRegressor",
@@ -75,6 +83,16 @@ REGISTRY: dict[str, Entry] = {
 def known_names(problem: Problem) -> list[str]:
     """The short names that solve ``problem``, sorted."""
     return sorted(name for name, entry in REGISTRY.items() if getattr(entry, problem))
+
+
+def handles_native_features(name: str, problem: Problem) -> bool:
+    """Whether the estimator ``name`` (short name or import path) splits on missing values and
+    pandas categories itself, so the feature preprocessor's fast path suits it."""
+    entry = REGISTRY.get(name)
+    if entry is not None:
+        return entry.native_features
+    native = {getattr(entry, problem) for entry in REGISTRY.values() if entry.native_features}
+    return name in native
 
 
 def estimator_class(name: str, problem: Problem) -> type:

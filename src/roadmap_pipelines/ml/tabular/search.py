@@ -178,12 +178,21 @@ def evaluate(
     )
 
 
-def estimator_params(params: dict[str, Any]) -> dict[str, Any]:
-    """Route parameter names to the pipeline step they belong to (``model__`` by default)."""
+def estimator_params(params: dict[str, Any], pipeline: Pipeline) -> dict[str, Any]:
+    """Route parameter names to the pipeline step they belong to: ``features__`` names to the
+    preprocessor, others to the estimator (inside a target transform, if there is one)."""
+    model = pipeline.named_steps["model"]
+    prefix = "model__regressor__" if _wraps_regressor(model) else "model__"
     return {
-        name if name.startswith("features__") else f"model__{name}": value
+        name if name.startswith("features__") else f"{prefix}{name}": value
         for name, value in params.items()
     }
+
+
+def _wraps_regressor(model: Any) -> bool:
+    from sklearn.compose import TransformedTargetRegressor
+
+    return isinstance(model, TransformedTargetRegressor)
 
 
 def grid(space: dict[str, IntRange | FloatRange | Categorical]) -> dict[str, list[Any]]:
@@ -227,7 +236,7 @@ def search(
     records: list[dict[str, Any]] = []
 
     def run(number: int, params: dict[str, Any]) -> float:
-        folds = run_folds(estimator_params(params))
+        folds = run_folds(estimator_params(params, pipeline))
         failed = [fold for fold in folds if fold["error"]]
         if failed and on_fit_error == "raise":
             first = failed[0]

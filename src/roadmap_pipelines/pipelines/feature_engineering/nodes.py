@@ -11,6 +11,7 @@ from sklearn.pipeline import Pipeline
 
 from roadmap_pipelines.errors import InputDataError
 from roadmap_pipelines.ml.features.formulas import FormulaError, evaluate, referenced_columns
+from roadmap_pipelines.ml.features.native import build_native_preprocessor
 from roadmap_pipelines.ml.features.preprocessor import build_preprocessor
 from roadmap_pipelines.params.feature_engineering import FeatureParams
 from roadmap_pipelines.params.preprocessing import TabularParams
@@ -131,6 +132,23 @@ def specify_preprocessor(
                     "all be encoded as unknown (-1)"
                 )
     return build_preprocessor(params, problem_kind(problem), random_state)
+
+
+def specify_tree_preprocessor(preprocessor: Pipeline, params: FeatureParams) -> Pipeline:
+    """The preprocessor for estimators that handle missing values and categories themselves.
+
+    Args:
+        preprocessor: The checked, unfitted preprocessor (``specify_preprocessor`` output).
+        params: The task's ``feature_engineering.<task>`` parameters.
+
+    Returns:
+        With ``native_for_trees`` (the default), the transform's columns as they are, with
+        categorical columns as pandas categories whose levels are learnt in each fit;
+        otherwise ``preprocessor`` itself.
+    """
+    if not params.native_for_trees:
+        return preprocessor
+    return build_native_preprocessor(params.transform)
 
 
 def report_features(

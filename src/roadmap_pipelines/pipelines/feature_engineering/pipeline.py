@@ -7,6 +7,7 @@ from roadmap_pipelines.pipelines.feature_engineering.nodes import (
     create_features,
     report_features,
     specify_preprocessor,
+    specify_tree_preprocessor,
 )
 from roadmap_pipelines.tabular_tasks import for_each_task
 
@@ -43,6 +44,12 @@ def _features() -> Pipeline:
                 ["feature_train", FEATURES, TABULAR, "params:problems", "params:random_state"],
                 "feature_preprocessor",
                 name="specify_preprocessor",
+            ),
+            Node(
+                specify_tree_preprocessor,
+                ["feature_preprocessor", FEATURES],
+                "feature_tree_preprocessor",
+                name="specify_tree_preprocessor",
             ),
             Node(
                 report_features,

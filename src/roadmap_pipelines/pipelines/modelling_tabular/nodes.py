@@ -17,7 +17,11 @@ from sklearn.base import clone
 from sklearn.pipeline import Pipeline
 
 from roadmap_pipelines.errors import InputDataError
-from roadmap_pipelines.ml.tabular.estimators import Problem, make_estimator
+from roadmap_pipelines.ml.tabular.estimators import (
+    Problem,
+    handles_native_features,
+    make_estimator,
+)
 from roadmap_pipelines.ml.tabular.metrics import (
     CLASSIFICATION_METRICS,
     GREATER_IS_BETTER,
@@ -33,7 +37,7 @@ from roadmap_pipelines.ml.tabular.search import (
     search,
     trials_table,
 )
-from roadmap_pipelines.params.modelling_tabular import TabularModelling
+from roadmap_pipelines.params.modelling_tabular import Candidate, TabularModelling
 from roadmap_pipelines.params.preprocessing import TabularParams
 from roadmap_pipelines.params.problems import ProblemParam, problem_kind
 
@@ -44,6 +48,7 @@ _LIBRARIES = ("scikit-learn", "lightgbm", "pandas", "numpy", "optuna", "kedro")
 def search_candidates(
     train: pd.DataFrame,
     preprocessor: Pipeline,
+    tree_preprocessor: Pipeline,
     params: TabularModelling,
     tabular: TabularParams,
     problem: ProblemParam,
@@ -58,6 +63,8 @@ def search_candidates(
     Args:
         train: Training features and target (``feature_engineering`` output).
         preprocessor: The unfitted feature preprocessor.
+        tree_preprocessor: The unfitted preprocessor of estimators that handle missing values
+            and categories themselves.
         params: The task's ``modelling_tabular.<task>`` parameters.
         tabular: The task's preprocessing parameters (for the target).
         problem: The task's ``problems.<task>``.
@@ -75,12 +82,13 @@ def search_candidates(
     kind = problem_kind(problem)
     features, target = split_target(train, tabular, kind)
     scoring = _scoring(params, kind, target, tabular)
+    _check_target_transforms(params, kind, target, tabular)
     pipelines = {
         name: _pipeline(
             preprocessor,
-            candidate.estimator,
+            tree_preprocessor,
+            candidate,
             kind,
-            candidate.params,
             params,
             random_state,
             name,
@@ -152,6 +160,7 @@ def search_candidates(
 def refit_best(
     train: pd.DataFrame,
     preprocessor: Pipeline,
+    tree_preprocessor: Pipeline,
     leaderboard: pd.DataFrame,
     params: TabularModelling,
     tabular: TabularParams,
@@ -163,6 +172,8 @@ def refit_best(
     Args:
         train: Training features and target.
         preprocessor: The unfitted feature preprocessor.
+        tree_preprocessor: The unfitted preprocessor of estimators that handle missing values
+            and categories themselves.
         leaderboard: Ranked candidates (``search_candidates`` output).
         params: The task's modelling parameters.
         tabular: The task's preprocessing parameters (for the target).
@@ -175,16 +186,18 @@ def refit_best(
     kind = problem_kind(problem)
     best = leaderboard.loc[leaderboard["best"]].iloc[0]
     candidate = params.candidates[best["candidate"]]
+    searched = json.loads(best["params"])
     model = _pipeline(
         preprocessor,
-        candidate.estimator,
+        tree_preprocessor,
+        candidate,
         kind,
-        candidate.params,
         params,
         random_state,
         best["candidate"],
+        searched=candidate.search_space,
     )
-    model.set_params(**estimator_params(json.loads(best["params"])))
+    model.set_params(**estimator_params(searched, model))
     features, target = split_target(train, tabular, kind)
     return model.fit(features, target)
 
@@ -337,9 +350,9 @@ def _positive_class(params: TabularModelling, problem: Problem, classes: list[An
 
 def _pipeline(
     preprocessor: Pipeline,
-    estimator: str,
+    tree_preprocessor: Pipeline,
+    candidate: Candidate,
     problem: Problem,
-    fixed: dict[str, Any],
     params: TabularModelling,
     random_state: int,
     name: str,
@@ -347,14 +360,18 @@ def _pipeline(
 ) -> Pipeline:
     """The candidate's unfitted ``features`` + ``model`` pipeline with its fixed parameters.
 
-    Every fixed and searched parameter name is checked here, before anything is fitted: a
-    wrong name would otherwise fail every fold (or, for LightGBM, be silently ignored).
+    Estimators that handle missing values and categories themselves get ``tree_preprocessor``
+    unless the candidate tunes the preprocessor (``features__`` names). Every fixed and
+    searched parameter name is checked here, before anything is fitted: a wrong name would
+    otherwise fail every fold (or, for LightGBM, be silently ignored).
     """
+    fixed = candidate.params
     model_params = {k: v for k, v in fixed.items() if not k.startswith("features__")}
     model_searched = [k for k in searched if not k.startswith("features__")]
+    feature_names = [k for k in [*fixed, *searched] if k.startswith("features__")]
     try:
         model = make_estimator(
-            estimator,
+            candidate.estimator,
             problem,
             model_params,
             random_state,
@@ -363,8 +380,15 @@ def _pipeline(
         )
     except ValueError as error:
         raise InputDataError(f"{_KEY}.candidates.{name}: {error}") from None
-    pipeline = Pipeline([("features", clone(preprocessor)), ("model", model)])
-    feature_names = [k for k in [*fixed, *searched] if k.startswith("features__")]
+    if candidate.target_transform == "log1p":
+        from sklearn.compose import TransformedTargetRegressor
+
+        model = TransformedTargetRegressor(
+            model, func=np.log1p, inverse_func=np.expm1, check_inverse=False
+        )
+    native = not feature_names and handles_native_features(candidate.estimator, problem)
+    features = tree_preprocessor if native else preprocessor
+    pipeline = Pipeline([("features", clone(features)), ("model", model)])
     valid = {key for key in pipeline.get_params(deep=True) if key.startswith("features__")}
     unknown = sorted(set(feature_names) - valid)
     if unknown:
@@ -376,6 +400,24 @@ def _pipeline(
         )
     feature_params = {k: v for k, v in fixed.items() if k.startswith("features__")}
     return pipeline.set_params(**feature_params)
+
+
+def _check_target_transforms(
+    params: TabularModelling, problem: Problem, target: pd.Series, tabular: TabularParams
+) -> None:
+    for name, candidate in params.candidates.items():
+        if candidate.target_transform is None:
+            continue
+        if problem != "regression":
+            raise InputDataError(
+                f"{_KEY}.candidates.{name}.target_transform: applies to regression only; "
+                "remove it for this classification task"
+            )
+        if target.min() <= -1:
+            raise InputDataError(
+                f"{_KEY}.candidates.{name}.target_transform: log1p needs a target above -1, "
+                f"but '{tabular.target}' of '{tabular.dataset}' reaches {target.min()}"
+            )
 
 
 def _check_cv(params: TabularModelling, features: pd.DataFrame, problem: Problem) -> None:

@@ -31,7 +31,15 @@ def _modelling() -> Pipeline:
         [
             Node(
                 search_candidates,
-                ["feature_train", "feature_preprocessor", MODELLING, TABULAR, PROBLEM, SEED],
+                [
+                    "feature_train",
+                    "feature_preprocessor",
+                    "feature_tree_preprocessor",
+                    MODELLING,
+                    TABULAR,
+                    PROBLEM,
+                    SEED,
+                ],
                 ["search_trials", "leaderboard", "fit_times"],
                 name="search_candidates",
             ),
@@ -40,6 +48,7 @@ def _modelling() -> Pipeline:
                 [
                     "feature_train",
                     "feature_preprocessor",
+                    "feature_tree_preprocessor",
                     "leaderboard",
                     MODELLING,
                     TABULAR,
