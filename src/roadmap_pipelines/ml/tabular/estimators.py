@@ -3,7 +3,8 @@
 ``make_estimator("ridge", "regression", {"alpha": 2.0}, random_state=42, n_jobs=1)`` builds a
 configured, unfitted scikit-learn-compatible estimator. A name containing a dot is imported
 (``sklearn.ensemble.ExtraTreesClassifier``, ``xgboost.XGBRegressor``…). Classes are imported
-only when built, so listing the registry stays cheap.
+only when built, so listing the registry (and the CLI, which reads it through the parameter
+models) stays cheap: this module imports no scientific library.
 """
 
 from __future__ import annotations
@@ -14,9 +15,6 @@ import inspect
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
-
-from sklearn.base import BaseEstimator, RegressorMixin
-from sklearn.utils.validation import check_is_fitted
 
 from roadmap_pipelines.compat import lightgbm_parameter_aliases
 
@@ -41,7 +39,7 @@ _LIGHTGBM_DEFAULTS = {"deterministic": True, "force_row_wise": True, "verbose": 
 REGISTRY: dict[str, Entry] = {
     "linear_regression": Entry(None, "sklearn.linear_model.LinearRegression"),
     "polynomial_regression": Entry(
-        None, "roadmap_pipelines.ml.tabular.estimators.PolynomialRegression"
+        None, "roadmap_pipelines.ml.tabular.polynomial.PolynomialRegression"
     ),
     "ridge": Entry("sklearn.linear_model.RidgeClassifier", "sklearn.linear_model.Ridge"),
     "lasso": Entry(None, "sklearn.linear_model.Lasso"),
@@ -209,35 +207,3 @@ def _resolve(path: str) -> type | None:
         return getattr(importlib.import_module(module_name), class_name)
     except (ImportError, AttributeError):
         return None
-
-
-class PolynomialRegression(RegressorMixin, BaseEstimator):
-    """Linear regression on polynomial terms of the features: the roadmap's polynomial model.
-
-    Args:
-        degree: Highest power (and interaction order) of the terms; searchable like any
-            other parameter.
-        fit_intercept: Whether the linear model fits an intercept.
-    """
-
-    def __init__(self, degree: int = 2, fit_intercept: bool = True) -> None:
-        self.degree = degree
-        self.fit_intercept = fit_intercept
-
-    def fit(self, X, y) -> PolynomialRegression:  # noqa: N803 - scikit-learn's convention
-        """Fit the linear model on the polynomial terms of ``X``."""
-        from sklearn.linear_model import LinearRegression
-        from sklearn.pipeline import make_pipeline
-        from sklearn.preprocessing import PolynomialFeatures
-
-        self.pipeline_ = make_pipeline(
-            PolynomialFeatures(degree=self.degree, include_bias=False),
-            LinearRegression(fit_intercept=self.fit_intercept),
-        ).fit(X, y)
-        self.n_features_in_ = self.pipeline_.n_features_in_
-        return self
-
-    def predict(self, X):  # noqa: N803
-        """Predict with the fitted polynomial model."""
-        check_is_fitted(self, "pipeline_")
-        return self.pipeline_.predict(X)

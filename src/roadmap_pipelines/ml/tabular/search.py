@@ -12,12 +12,10 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from sklearn.base import clone
-from sklearn.pipeline import Pipeline
 
 from roadmap_pipelines.ml.tabular.metrics import (
     GREATER_IS_BETTER,
@@ -32,6 +30,13 @@ from roadmap_pipelines.params.modelling_tabular import (
     IntRange,
     Search,
 )
+
+if TYPE_CHECKING:
+    from sklearn.pipeline import Pipeline
+else:
+    # Kedro resolves node type hints to validate parameters: a stand-in keeps them resolvable
+    # without importing scikit-learn (and SciPy) when the CLI or Kedro-Viz loads the pipelines.
+    Pipeline = Any
 
 
 class FoldFitError(RuntimeError):
@@ -92,6 +97,8 @@ def predict(model: Pipeline, features: pd.DataFrame, problem: str) -> tuple[Any,
     Returns:
         Predictions, and probabilities (one column per ``classes_``) or ``None``.
     """
+    from sklearn.pipeline import Pipeline
+
     final, transformed = model, features
     if isinstance(model, Pipeline) and len(model.steps) > 1:
         final, transformed = model.steps[-1][1], model[:-1].transform(features)
@@ -160,6 +167,8 @@ def evaluate(
     from joblib import Parallel, delayed
 
     def one_fold(number: int, train: np.ndarray, valid: np.ndarray) -> dict[str, Any]:
+        from sklearn.base import clone
+
         model = clone(pipeline).set_params(**params)
         start = time.perf_counter()
         try:

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from sklearn.base import clone
-from sklearn.pipeline import Pipeline
 
 from roadmap_pipelines.errors import InputDataError
 from roadmap_pipelines.ml.features.formulas import FormulaError, evaluate, referenced_columns
-from roadmap_pipelines.ml.features.native import build_native_preprocessor
-from roadmap_pipelines.ml.features.preprocessor import build_preprocessor
 from roadmap_pipelines.params.feature_engineering import FeatureParams
 from roadmap_pipelines.params.preprocessing import TabularParams
 from roadmap_pipelines.params.problems import ProblemParam, problem_kind
+
+if TYPE_CHECKING:
+    from sklearn.pipeline import Pipeline
+else:
+    # Kedro resolves node type hints to validate parameters: a stand-in keeps them resolvable
+    # without importing scikit-learn (and SciPy) when the CLI or Kedro-Viz loads the pipelines.
+    Pipeline = Any
 
 _KEY = "parameters_feature_engineering.yml: feature_engineering.<task>"
 _PARTS = {
@@ -111,6 +114,8 @@ def specify_preprocessor(
         InputDataError: If a group names the target, a missing column, a non-numeric column
             in a numeric group, or an ordinal order that misses a training label.
     """
+    from roadmap_pipelines.ml.features.preprocessor import build_preprocessor
+
     for index, group in enumerate(params.transform.numeric):
         for column in group.columns:
             values = _column(train, column, tabular, f"transform.numeric[{index}]")
@@ -146,6 +151,8 @@ def specify_tree_preprocessor(preprocessor: Pipeline, params: FeatureParams) -> 
         categorical columns as pandas categories whose levels are learnt in each fit;
         otherwise ``preprocessor`` itself.
     """
+    from roadmap_pipelines.ml.features.native import build_native_preprocessor
+
     if not params.native_for_trees:
         return preprocessor
     return build_native_preprocessor(params.transform)
@@ -170,6 +177,8 @@ def report_features(
     Raises:
         InputDataError: If a selector asks for more features than reach it.
     """
+    from sklearn.base import clone
+
     features = train.drop(columns=[tabular.target])
     target = train[tabular.target]
     fitted = clone(preprocessor)

@@ -6,17 +6,16 @@ import difflib
 import hashlib
 import json
 import platform
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import partial
 from importlib import metadata
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from sklearn.base import clone
-from sklearn.pipeline import Pipeline
 
 from roadmap_pipelines.errors import InputDataError
+from roadmap_pipelines.ml.progress import progress
 from roadmap_pipelines.ml.tabular.estimators import (
     Problem,
     handles_native_features,
@@ -40,6 +39,13 @@ from roadmap_pipelines.ml.tabular.search import (
 from roadmap_pipelines.params.modelling_tabular import Candidate, TabularModelling
 from roadmap_pipelines.params.preprocessing import TabularParams
 from roadmap_pipelines.params.problems import ProblemParam, problem_kind
+
+if TYPE_CHECKING:
+    from sklearn.pipeline import Pipeline
+else:
+    # Kedro resolves node type hints to validate parameters: a stand-in keeps them resolvable
+    # without importing scikit-learn (and SciPy) when the CLI or Kedro-Viz loads the pipelines.
+    Pipeline = Any
 
 _KEY = "parameters_modelling_tabular.yml: modelling_tabular.<task>"
 _LIBRARIES = ("scikit-learn", "lightgbm", "pandas", "numpy", "optuna", "kedro")
@@ -115,26 +121,32 @@ def search_candidates(
     _check_cv(params, features, kind)
     folds = cv_folds(params.cv, features, target, random_state)
     records = []
-    for name, candidate in params.candidates.items():
-        run_folds = partial(
-            evaluate,
-            pipelines[name],
-            features=features,
-            target=target,
-            folds=folds,
-            scoring=scoring,
-            n_jobs=params.n_jobs,
-        )
-        records += search(
-            name,
-            candidate,
-            pipelines[name],
-            run_folds,
-            params.search,
-            params.rank_by,
-            params.on_fit_error,
-            random_state,
-        )
+    planned = sum(_planned_trials(candidate, params) for candidate in params.candidates.values())
+    with progress(planned * len(folds), f"{tabular.dataset}: CV fold fits") as advance:
+        for name, candidate in params.candidates.items():
+            run_folds = partial(
+                _counted,
+                partial(
+                    evaluate,
+                    pipelines[name],
+                    features=features,
+                    target=target,
+                    folds=folds,
+                    scoring=scoring,
+                    n_jobs=params.n_jobs,
+                ),
+                advance,
+            )
+            records += search(
+                name,
+                candidate,
+                pipelines[name],
+                run_folds,
+                params.search,
+                params.rank_by,
+                params.on_fit_error,
+                random_state,
+            )
     trials = trials_table(records, scoring.metrics)
     fit_times = {
         name: {
@@ -365,6 +377,9 @@ def _pipeline(
     searched parameter name is checked here, before anything is fitted: a wrong name would
     otherwise fail every fold (or, for LightGBM, be silently ignored).
     """
+    from sklearn.base import clone
+    from sklearn.pipeline import Pipeline
+
     fixed = candidate.params
     model_params = {k: v for k, v in fixed.items() if not k.startswith("features__")}
     model_searched = [k for k in searched if not k.startswith("features__")]
@@ -400,6 +415,23 @@ def _pipeline(
         )
     feature_params = {k: v for k, v in fixed.items() if k.startswith("features__")}
     return pipeline.set_params(**feature_params)
+
+
+def _planned_trials(candidate: Candidate, params: TabularModelling) -> int:
+    """Trials the search of ``candidate`` runs unless its timeout stops it first."""
+    if not candidate.search_space:
+        return 1
+    return candidate.grid_size() if params.search.method == "grid" else params.search.n_trials
+
+
+def _counted(
+    run_folds: Callable[[dict[str, Any]], list[dict[str, Any]]],
+    advance: Callable[[int], None],
+    params: dict[str, Any],
+) -> list[dict[str, Any]]:
+    folds = run_folds(params)
+    advance(len(folds))
+    return folds
 
 
 def _check_target_transforms(
