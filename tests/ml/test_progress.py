@@ -12,10 +12,12 @@ from roadmap_pipelines.ml.progress import progress
 
 def test_off_a_terminal_one_line_per_tenth_with_counts_and_time_left(caplog) -> None:
     logger = logging.getLogger("test.progress")
-    with caplog.at_level(logging.INFO, logger="test.progress"):
-        with progress(25, "fits", terminal=False, logger=logger) as advance:
-            for _ in range(25):
-                advance(1)
+    with (
+        caplog.at_level(logging.INFO, logger="test.progress"),
+        progress(25, "fits", terminal=False, logger=logger) as advance,
+    ):
+        for _ in range(25):
+            advance(1)
 
     lines = [record.getMessage() for record in caplog.records]
     assert len(lines) == 10
@@ -26,10 +28,12 @@ def test_off_a_terminal_one_line_per_tenth_with_counts_and_time_left(caplog) -> 
 
 def test_steps_of_several_and_overshoot_log_each_tenth_once(caplog) -> None:
     logger = logging.getLogger("test.progress")
-    with caplog.at_level(logging.INFO, logger="test.progress"):
-        with progress(4, "folds", terminal=False, logger=logger) as advance:
-            advance(3)
-            advance(3)  # a timeout-free overshoot is capped at the total
+    with (
+        caplog.at_level(logging.INFO, logger="test.progress"),
+        progress(4, "folds", terminal=False, logger=logger) as advance,
+    ):
+        advance(3)
+        advance(3)  # an overshoot is capped at the total
 
     assert [r.getMessage().split(",")[0] for r in caplog.records] == [
         "folds: 3/4 (75%)",

@@ -927,3 +927,58 @@ def test_target_transform_is_refused_for_classification_and_for_targets_below_mi
             "regression",
             0,
         )
+
+
+def test_preprocessor_is_fitted_once_per_fold_and_shared_by_trials_and_candidates(
+    monkeypatch,
+) -> None:
+    from roadmap_pipelines.ml.tabular import search as search_module
+
+    train = _table(150, 0, "price")
+    params = _params(
+        **{
+            **REGRESSION,
+            "candidates": {
+                "ridge": {
+                    "estimator": "ridge",
+                    "search_space": {"alpha": {"type": "categorical", "choices": [0.1, 10.0]}},
+                },
+                "lasso": {"estimator": "lasso", "params": {"alpha": 0.01}},
+            },
+        }
+    )
+    calls = []
+    real = search_module.transform_folds
+    monkeypatch.setattr(
+        "roadmap_pipelines.pipelines.modelling_tabular.nodes.transform_folds",
+        lambda *args: calls.append(1) or real(*args),
+    )
+    args = (_preprocessor("regression"), _native("regression"))
+    trials, _, _ = search_candidates(train, *args, params, _tabular("price"), "regression", 0)
+
+    assert len(calls) == 1  # one preprocessor fit per fold for 3 trials of 2 candidates
+    features, target = train.drop(columns=["price"]), train["price"]
+    folds = search_module.cv_folds(params.cv, features, target, 0)
+    for trial in trials.itertuples():
+        pipeline = Pipeline(
+            [("features", clone(_preprocessor("regression"))), ("model", _sklearn(trial))]
+        )
+        expected = [
+            metrics.root_mean_squared_error(
+                target.iloc[valid],
+                clone(pipeline)
+                .fit(features.iloc[fit], target.iloc[fit])
+                .predict(features.iloc[valid]),
+            )
+            for fit, valid in folds
+        ]
+        assert trial.rmse_mean == pytest.approx(np.mean(expected), rel=1e-12)
+
+
+def _sklearn(trial: Any) -> Any:
+    from sklearn.linear_model import Lasso, Ridge
+
+    chosen = json.loads(trial.params)
+    if trial.candidate == "ridge":
+        return Ridge(alpha=chosen["alpha"], random_state=0)
+    return Lasso(alpha=0.01, random_state=0)

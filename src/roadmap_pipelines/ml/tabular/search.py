@@ -140,6 +140,49 @@ def score_predictions(
     return score(target, predictions, probabilities, classes, scoring)
 
 
+@dataclass(frozen=True)
+class TransformedFold:
+    """One fold's rows through the fitted preprocessor, or the error its fit raised."""
+
+    train: Any = None
+    valid: Any = None
+    error: str | None = None
+
+
+def transform_folds(
+    preprocessor: Any,
+    features: pd.DataFrame,
+    target: pd.Series,
+    folds: list[tuple[np.ndarray, np.ndarray]],
+) -> list[TransformedFold]:
+    """Fit the preprocessor once per fold, for every trial that does not tune it to reuse.
+
+    ``fit_transform`` on the training rows and ``transform`` on the validation rows are what
+    ``Pipeline.fit`` and ``predict`` compute, so a trial fitted on these gives the same
+    predictions as the whole pipeline fitted per trial (target encoding stays cross-fitted).
+
+    Args:
+        preprocessor: The unfitted ``features`` step.
+        features: Training features.
+        target: Training target.
+        folds: The CV folds.
+
+    Returns:
+        One transformed (or failed) fold per fold.
+    """
+    from sklearn.base import clone
+
+    transformed = []
+    for train, valid in folds:
+        step = clone(preprocessor)
+        try:
+            fitted = step.fit_transform(features.iloc[train], target.iloc[train])
+            transformed.append(TransformedFold(fitted, step.transform(features.iloc[valid])))
+        except Exception as error:  # noqa: BLE001 - reported by every trial on this fold
+            transformed.append(TransformedFold(error=f"{type(error).__name__}: {error}"))
+    return transformed
+
+
 def evaluate(
     pipeline: Pipeline,
     params: dict[str, Any],
@@ -148,6 +191,7 @@ def evaluate(
     folds: list[tuple[np.ndarray, np.ndarray]],
     scoring: Scoring,
     n_jobs: int,
+    transformed: list[TransformedFold] | None = None,
 ) -> list[dict[str, Any]]:
     """Fit ``pipeline`` with ``params`` on each fold's training rows and score its validation rows.
 
@@ -159,6 +203,8 @@ def evaluate(
         folds: The CV folds.
         scoring: Problem, metric names and positive class.
         n_jobs: Folds fitted in parallel.
+        transformed: The folds through ``pipeline``'s preprocessor (``transform_folds``):
+            then only the estimator is fitted. Ignored when ``params`` tune the preprocessor.
 
     Returns:
         One record per fold: ``fold``, ``fit_seconds``, each metric, and ``error`` (the
@@ -166,15 +212,26 @@ def evaluate(
     """
     from joblib import Parallel, delayed
 
+    if any(name.startswith("features__") for name in params):
+        transformed = None
+
     def one_fold(number: int, train: np.ndarray, valid: np.ndarray) -> dict[str, Any]:
         from sklearn.base import clone
 
         model = clone(pipeline).set_params(**params)
         start = time.perf_counter()
         try:
-            model.fit(features.iloc[train], target.iloc[train])
+            if transformed is None:
+                model.fit(features.iloc[train], target.iloc[train])
+                valid_features = features.iloc[valid]
+            else:
+                fold = transformed[number]
+                if fold.error is not None:
+                    return {"fold": number, "error": fold.error}
+                model = model.steps[-1][1].fit(fold.train, target.iloc[train])
+                valid_features = fold.valid
             fit_seconds = time.perf_counter() - start
-            scores = score_predictions(model, features.iloc[valid], target.iloc[valid], scoring)
+            scores = score_predictions(model, valid_features, target.iloc[valid], scoring)
         except Exception as error:  # noqa: BLE001 - any estimator error is reported per fold
             return {"fold": number, "error": f"{type(error).__name__}: {error}"}
         return {"fold": number, "fit_seconds": fit_seconds, **scores, "error": None}

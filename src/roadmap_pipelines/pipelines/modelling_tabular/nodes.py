@@ -28,12 +28,14 @@ from roadmap_pipelines.ml.tabular.metrics import (
 )
 from roadmap_pipelines.ml.tabular.search import (
     Scoring,
+    TransformedFold,
     cv_folds,
     estimator_params,
     evaluate,
     predict,
     score,
     search,
+    transform_folds,
     trials_table,
 )
 from roadmap_pipelines.params.modelling_tabular import Candidate, TabularModelling
@@ -85,6 +87,8 @@ def search_candidates(
         InputDataError: If a check fails, or every trial of every candidate failed.
         FoldFitError: If a fold fails and ``on_fit_error`` is ``raise``.
     """
+    import joblib
+
     kind = problem_kind(problem)
     features, target = split_target(train, tabular, kind)
     scoring = _scoring(params, kind, target, tabular)
@@ -122,8 +126,15 @@ def search_candidates(
     folds = cv_folds(params.cv, features, target, random_state)
     records = []
     planned = sum(_planned_trials(candidate, params) for candidate in params.candidates.values())
+    # candidates that share a preprocessor and do not tune it share its fits on each fold
+    shared: dict[str, list[TransformedFold]] = {}
     with progress(planned * len(folds), f"{tabular.dataset}: CV fold fits") as advance:
         for name, candidate in params.candidates.items():
+            preprocessor_step = pipelines[name].named_steps["features"]
+            key = joblib.hash(preprocessor_step)  # equal for clones with equal parameters
+            tunes_features = any(k.startswith("features__") for k in candidate.search_space)
+            if not tunes_features and key not in shared:
+                shared[key] = transform_folds(preprocessor_step, features, target, folds)
             run_folds = partial(
                 _counted,
                 partial(
@@ -134,6 +145,7 @@ def search_candidates(
                     folds=folds,
                     scoring=scoring,
                     n_jobs=params.n_jobs,
+                    transformed=None if tunes_features else shared[key],
                 ),
                 advance,
             )
