@@ -155,6 +155,12 @@ class Search(StrictModel):
         default=None, gt=0, description="per candidate; a timeout makes runs non-repeatable"
     )
     max_grid_size: PositiveInt = 200
+    prune_after_trials: PositiveInt | None = Field(
+        default=None,
+        description="once this many trials completed, a trial whose score on a fold is worse "
+        "than the median of the earlier trials on that fold skips its remaining folds "
+        "(Optuna's MedianPruner; folds must run one at a time, n_jobs: 1); null: never prune",
+    )
 
 
 class TabularModelling(StrictModel):

@@ -524,3 +524,41 @@ def test_predict_transforms_once_and_matches_the_pipelines_own_results() -> None
     values, none = predict(regression.fit(x, x.ravel() * 3), x, "regression")
     assert none is None
     np.testing.assert_allclose(values, x.ravel() * 3)
+
+
+# -------------------------------------------------------------------------------------------
+# pruning
+
+
+def test_pruning_stops_trials_worse_than_the_median_and_keeps_the_best(table) -> None:
+    space = {"c": {"type": "categorical", "choices": [15, 0, 30, 14, 1, 29, 16, 2]}}
+    settings = {"method": "grid", "prune_after_trials": 2}
+    records = _search(table, ConstantRegressor(), space, settings)
+    unpruned = _search(table, ConstantRegressor(), space, {"method": "grid"})
+
+    pruned = [r for r in records if r["state"] == "pruned"]
+    assert pruned and all(len(r["folds"]) < 3 for r in pruned)
+    assert all(r["state"] == "complete" for r in records[:2])  # the startup trials run fully
+    # the best trial and its score are those of the search without pruning
+    assert _best(records)["params"] == _best(unpruned)["params"] == {"c": 15}
+    assert _mean(_best(records)) == _mean(_best(unpruned))
+    fits = sum(len(r["folds"]) for r in records)
+    assert fits < sum(len(r["folds"]) for r in unpruned) == 24
+
+
+def test_pruned_trials_have_no_scores_in_the_trials_table(table) -> None:
+    space = {"c": {"type": "categorical", "choices": [15, 14, 0, 30]}}
+    records = _search(
+        table, ConstantRegressor(), space, {"method": "grid", "prune_after_trials": 1}
+    )
+    pruned = trials_table(records, ("mse", "mae")).query("state == 'pruned'")
+
+    assert len(pruned) >= 1
+    assert pruned["mse_mean"].isna().all() and (pruned["errors"] == "").all()
+
+
+def test_pruning_is_off_by_default(table) -> None:
+    space = {"c": {"type": "categorical", "choices": [15, 0, 30, 14, 1]}}
+    records = _search(table, ConstantRegressor(), space, {"method": "grid"})
+
+    assert {r["state"] for r in records} == {"complete"}

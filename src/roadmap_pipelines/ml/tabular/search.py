@@ -192,6 +192,7 @@ def evaluate(
     scoring: Scoring,
     n_jobs: int,
     transformed: list[TransformedFold] | None = None,
+    stop_after: Callable[[int, dict[str, Any]], bool] | None = None,
 ) -> list[dict[str, Any]]:
     """Fit ``pipeline`` with ``params`` on each fold's training rows and score its validation rows.
 
@@ -205,6 +206,8 @@ def evaluate(
         n_jobs: Folds fitted in parallel.
         transformed: The folds through ``pipeline``'s preprocessor (``transform_folds``):
             then only the estimator is fitted. Ignored when ``params`` tune the preprocessor.
+        stop_after: Called with each fold's number and record when folds run one after
+            another; returning True skips the remaining folds (a pruned trial).
 
     Returns:
         One record per fold: ``fold``, ``fit_seconds``, each metric, and ``error`` (the
@@ -236,12 +239,15 @@ def evaluate(
             return {"fold": number, "error": f"{type(error).__name__}: {error}"}
         return {"fold": number, "fit_seconds": fit_seconds, **scores, "error": None}
 
-    jobs = (delayed(one_fold)(n, train, valid) for n, (train, valid) in enumerate(folds))
-    return (
-        list(Parallel(n_jobs=n_jobs)(jobs))
-        if n_jobs > 1
-        else [one_fold(n, train, valid) for n, (train, valid) in enumerate(folds)]
-    )
+    if n_jobs > 1:
+        jobs = (delayed(one_fold)(n, train, valid) for n, (train, valid) in enumerate(folds))
+        return list(Parallel(n_jobs=n_jobs)(jobs))
+    records = []
+    for number, (train, valid) in enumerate(folds):
+        records.append(one_fold(number, train, valid))
+        if stop_after is not None and stop_after(number, records[-1]):
+            break
+    return records
 
 
 def estimator_params(params: dict[str, Any], pipeline: Pipeline) -> dict[str, Any]:
@@ -270,7 +276,7 @@ def search(
     name: str,
     candidate: Candidate,
     pipeline: Pipeline,
-    run_folds: Callable[[dict[str, Any]], list[dict[str, Any]]],
+    run_folds: Callable[..., list[dict[str, Any]]],
     settings: Search,
     rank_by: str,
     on_fit_error: str,
@@ -282,7 +288,8 @@ def search(
         name: The candidate's name (for records and errors).
         candidate: Its estimator, fixed parameters and search space.
         pipeline: Its unfitted pipeline with the fixed parameters set.
-        run_folds: Evaluates a parameter set on every fold (``evaluate`` bound to the data).
+        run_folds: Evaluates a parameter set on every fold (``evaluate`` bound to the data);
+            takes ``stop_after`` to prune a trial between folds.
         settings: Method, trial budget and timeout.
         rank_by: The metric the search optimises.
         on_fit_error: ``skip`` records a failing trial and goes on; ``raise`` stops.
@@ -301,8 +308,30 @@ def search(
     space = candidate.search_space
     records: list[dict[str, Any]] = []
 
-    def run(number: int, params: dict[str, Any]) -> float:
-        folds = run_folds(estimator_params(params, pipeline))
+    def run(number: int, params: dict[str, Any], trial: Any = None) -> float:
+        pruned = False
+
+        def stop_after(fold: int, record: dict[str, Any]) -> bool:
+            nonlocal pruned
+            if trial is None or settings.prune_after_trials is None or record["error"]:
+                return False
+            trial.report(record[rank_by], step=fold)
+            pruned = trial.should_prune()
+            return pruned
+
+        folds = run_folds(estimator_params(params, pipeline), stop_after=stop_after)
+        if pruned:
+            state = "pruned"
+            records.append(
+                {
+                    "candidate": name,
+                    "trial": number,
+                    "params": params,
+                    "state": state,
+                    "folds": folds,
+                }
+            )
+            raise optuna.TrialPruned()
         failed = [fold for fold in folds if fold["error"]]
         if failed and on_fit_error == "raise":
             first = failed[0]
@@ -342,14 +371,21 @@ def search(
     else:
         sampler = optuna.samplers.TPESampler(seed=random_state)
     direction = "maximize" if GREATER_IS_BETTER[rank_by] else "minimize"
-    study = optuna.create_study(direction=direction, sampler=sampler)
+    # a trial worse than the median of the earlier trials on a fold stops there: the folds
+    # it would have fitted go to trials that still look promising
+    pruner = (
+        optuna.pruners.MedianPruner(n_startup_trials=settings.prune_after_trials)
+        if settings.prune_after_trials is not None
+        else optuna.pruners.NopPruner()
+    )
+    study = optuna.create_study(direction=direction, sampler=sampler, pruner=pruner)
 
     def objective(trial: optuna.Trial) -> float:
         if settings.method == "grid":
             params = {key: trial.suggest_categorical(key, values[key]) for key in space}
         else:
             params = {key: _suggest(trial, key, dimension) for key, dimension in space.items()}
-        return run(trial.number, params)
+        return run(trial.number, params, trial)
 
     study.optimize(objective, n_trials=n_trials, timeout=settings.timeout_seconds)
     return records

@@ -148,6 +148,7 @@ def search_candidates(
                     transformed=None if tunes_features else shared[key],
                 ),
                 advance,
+                len(folds),
             )
             records += search(
                 name,
@@ -437,12 +438,14 @@ def _planned_trials(candidate: Candidate, params: TabularModelling) -> int:
 
 
 def _counted(
-    run_folds: Callable[[dict[str, Any]], list[dict[str, Any]]],
+    run_folds: Callable[..., list[dict[str, Any]]],
     advance: Callable[[int], None],
+    n_folds: int,
     params: dict[str, Any],
+    **options: Any,
 ) -> list[dict[str, Any]]:
-    folds = run_folds(params)
-    advance(len(folds))
+    folds = run_folds(params, **options)
+    advance(n_folds)  # a pruned trial's skipped folds are done too
     return folds
 
 
