@@ -27,6 +27,7 @@ from roadmap_pipelines.ml.tabular.metrics import (
     classification_metrics,
     regression_metrics,
 )
+from roadmap_pipelines.ml.tabular.search import predict
 from roadmap_pipelines.params.modelling_tabular import TabularModelling
 from roadmap_pipelines.params.preprocessing import TabularParams
 from roadmap_pipelines.params.problems import ProblemParam, problem_kind
@@ -643,12 +644,8 @@ def permutation_importance(
             indexer[block * n_rows : (block + 1) * n_rows] = order
         stacked_columns[name] = features[name].take(indexer).reset_index(drop=True)
     stacked = pd.DataFrame(stacked_columns)
-    probabilities = (
-        model.predict_proba(stacked)
-        if kind == "classification" and hasattr(model, "predict_proba")
-        else None
-    )
-    predicted = model.predict(stacked)
+    # one pass of the feature transforms for both predictions and probabilities
+    predicted, probabilities = predict(model, stacked, kind)
     truth = target.to_numpy()
 
     def score(block: int) -> float:
