@@ -42,7 +42,7 @@ def progress(
     if terminal is None:
         terminal = sys.stderr.isatty()
     if total <= 0:
-        yield lambda steps=1: None
+        yield _nothing
     elif terminal:
         with _bar(total, description, console) as advance:
             yield advance
@@ -71,7 +71,15 @@ def _bar(total: int, description: str, console: Any) -> Iterator[Callable[[int],
     )
     with Progress(*columns, console=console, transient=False) as bar:
         task = bar.add_task(description, total=total)
-        yield lambda steps=1: bar.advance(task, steps)
+
+        def advance(steps: int = 1) -> None:
+            bar.advance(task, steps)
+
+        yield advance
+
+
+def _nothing(steps: int = 1) -> None:
+    """``advance`` when there is no work to count."""
 
 
 def _tenths(total: int, description: str, logger: logging.Logger) -> Callable[[int], None]:
