@@ -37,6 +37,7 @@ lint: $(VENV)/.installed
 bench: $(VENV)/.installed
 	$(VENV)/bin/python benchmarks/bench_preprocessing.py
 	$(VENV)/bin/python benchmarks/bench_modelling.py
+	$(VENV)/bin/python benchmarks/bench_cli.py
 	$(VENV)/bin/python benchmarks/bench_timeseries.py
 
 # DVC stages call `kedro`: the environment's tools go first on PATH.
