@@ -6,19 +6,22 @@ import difflib
 import hashlib
 import json
 import platform
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import partial
 from importlib import metadata
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from sklearn.base import clone
-from sklearn.pipeline import Pipeline
 
 from roadmap_pipelines.errors import InputDataError
 from roadmap_pipelines.ml.labels import check_labels_seen_in_training, check_target_labels
-from roadmap_pipelines.ml.tabular.estimators import Problem, make_estimator
+from roadmap_pipelines.ml.progress import progress
+from roadmap_pipelines.ml.tabular.estimators import (
+    Problem,
+    handles_native_features,
+    make_estimator,
+)
 from roadmap_pipelines.ml.tabular.metrics import (
     CLASSIFICATION_METRICS,
     GREATER_IS_BETTER,
@@ -27,17 +30,26 @@ from roadmap_pipelines.ml.tabular.metrics import (
 from roadmap_pipelines.ml.tabular.model_file import model_sha256
 from roadmap_pipelines.ml.tabular.search import (
     Scoring,
+    TransformedFold,
     cv_folds,
     estimator_params,
     evaluate_batch,
     predict,
     score,
     search,
+    transform_folds,
     trials_table,
 )
-from roadmap_pipelines.params.modelling_tabular import TabularModelling
+from roadmap_pipelines.params.modelling_tabular import Candidate, TabularModelling
 from roadmap_pipelines.params.problems import problem_kind
 from roadmap_pipelines.params.tasks import TaskParams
+
+if TYPE_CHECKING:
+    from sklearn.pipeline import Pipeline
+else:
+    # Kedro resolves node type hints to validate parameters: a stand-in keeps them resolvable
+    # without importing scikit-learn (and SciPy) when the CLI or Kedro-Viz loads the pipelines.
+    Pipeline = Any
 
 _KEY = "parameters_modelling_tabular.yml: modelling_tabular.<task>"
 _LIBRARIES = ("scikit-learn", "lightgbm", "pandas", "numpy", "optuna", "kedro")
@@ -46,6 +58,7 @@ _LIBRARIES = ("scikit-learn", "lightgbm", "pandas", "numpy", "optuna", "kedro")
 def search_candidates(
     train: pd.DataFrame,
     preprocessor: Pipeline,
+    tree_preprocessor: Pipeline,
     params: TabularModelling,
     tabular: TaskParams,
     problem: str,
@@ -60,6 +73,8 @@ def search_candidates(
     Args:
         train: Training features and target (``feature_engineering`` output).
         preprocessor: The unfitted feature preprocessor.
+        tree_preprocessor: The unfitted preprocessor of estimators that handle missing values
+            and categories themselves.
         params: The task's ``modelling_tabular.<task>`` parameters.
         tabular: The task's preprocessing parameters (for the target).
         problem: The task's ``tasks.<task>.problem``.
@@ -74,15 +89,18 @@ def search_candidates(
         InputDataError: If a check fails, or every trial of every candidate failed.
         FoldFitError: If a fold fails and ``on_fit_error`` is ``raise``.
     """
+    import joblib
+
     kind = problem_kind(problem)
     features, target = split_target(train, tabular, kind)
     scoring = _scoring(params, kind, target, tabular)
+    _check_target_transforms(params, kind, target, tabular)
     pipelines = {
         name: _pipeline(
             preprocessor,
-            candidate.estimator,
+            tree_preprocessor,
+            candidate,
             kind,
-            candidate.params,
             params,
             random_state,
             name,
@@ -109,26 +127,41 @@ def search_candidates(
     _check_cv(params, features, kind)
     folds = cv_folds(params.cv, features, target, random_state)
     records = []
-    for name, candidate in params.candidates.items():
-        run_trials = partial(
-            evaluate_batch,
-            pipelines[name],
-            features=features,
-            target=target,
-            folds=folds,
-            scoring=scoring,
-            n_jobs=params.n_jobs,
-        )
-        records += search(
-            name,
-            candidate,
-            pipelines[name],
-            run_trials,
-            params.search,
-            params.rank_by,
-            params.on_fit_error,
-            random_state,
-        )
+    planned = sum(_planned_trials(candidate, params) for candidate in params.candidates.values())
+    # candidates that share a preprocessor and do not tune it share its fits on each fold
+    shared: dict[str, list[TransformedFold]] = {}
+    with progress(planned * len(folds), f"{tabular.dataset}: CV fold fits") as advance:
+        for name, candidate in params.candidates.items():
+            preprocessor_step = pipelines[name].named_steps["features"]
+            key = joblib.hash(preprocessor_step)  # equal for clones with equal parameters
+            tunes_features = any(k.startswith("features__") for k in candidate.search_space)
+            if not tunes_features and key not in shared:
+                shared[key] = transform_folds(preprocessor_step, features, target, folds)
+            run_trials = partial(
+                _counted,
+                partial(
+                    evaluate_batch,
+                    pipelines[name],
+                    features=features,
+                    target=target,
+                    folds=folds,
+                    scoring=scoring,
+                    n_jobs=params.n_jobs,
+                    transformed=None if tunes_features else shared[key],
+                ),
+                advance,
+                len(folds),
+            )
+            records += search(
+                name,
+                candidate,
+                pipelines[name],
+                run_trials,
+                params.search,
+                params.rank_by,
+                params.on_fit_error,
+                random_state,
+            )
     trials = trials_table(records, scoring.metrics)
     fit_times = {
         name: {
@@ -154,6 +187,7 @@ def search_candidates(
 def refit_best(
     train: pd.DataFrame,
     preprocessor: Pipeline,
+    tree_preprocessor: Pipeline,
     leaderboard: pd.DataFrame,
     params: TabularModelling,
     tabular: TaskParams,
@@ -165,6 +199,8 @@ def refit_best(
     Args:
         train: Training features and target.
         preprocessor: The unfitted feature preprocessor.
+        tree_preprocessor: The unfitted preprocessor of estimators that handle missing values
+            and categories themselves.
         leaderboard: Ranked candidates (``search_candidates`` output).
         params: The task's modelling parameters.
         tabular: The task's preprocessing parameters (for the target).
@@ -177,16 +213,18 @@ def refit_best(
     kind = problem_kind(problem)
     best = leaderboard.loc[leaderboard["best"]].iloc[0]
     candidate = params.candidates[best["candidate"]]
+    searched = json.loads(best["params"])
     model = _pipeline(
         preprocessor,
-        candidate.estimator,
+        tree_preprocessor,
+        candidate,
         kind,
-        candidate.params,
         params,
         random_state,
         best["candidate"],
+        searched=candidate.search_space,
     )
-    model.set_params(**estimator_params(json.loads(best["params"])))
+    model.set_params(**estimator_params(searched, model))
     features, target = split_target(train, tabular, kind)
     return model.fit(features, target)
 
@@ -360,9 +398,9 @@ def _positive_class(params: TabularModelling, problem: Problem, classes: list[An
 
 def _pipeline(
     preprocessor: Pipeline,
-    estimator: str,
+    tree_preprocessor: Pipeline,
+    candidate: Candidate,
     problem: Problem,
-    fixed: dict[str, Any],
     params: TabularModelling,
     random_state: int,
     name: str,
@@ -370,14 +408,21 @@ def _pipeline(
 ) -> Pipeline:
     """The candidate's unfitted ``features`` + ``model`` pipeline with its fixed parameters.
 
-    Every fixed and searched parameter name is checked here, before anything is fitted: a
-    wrong name would otherwise fail every fold (or, for LightGBM, be silently ignored).
+    Estimators that handle missing values and categories themselves get ``tree_preprocessor``
+    unless the candidate tunes the preprocessor (``features__`` names). Every fixed and
+    searched parameter name is checked here, before anything is fitted: a wrong name would
+    otherwise fail every fold (or, for LightGBM, be silently ignored).
     """
+    from sklearn.base import clone
+    from sklearn.pipeline import Pipeline
+
+    fixed = candidate.params
     model_params = {k: v for k, v in fixed.items() if not k.startswith("features__")}
     model_searched = [k for k in searched if not k.startswith("features__")]
+    feature_names = [k for k in [*fixed, *searched] if k.startswith("features__")]
     try:
         model = make_estimator(
-            estimator,
+            candidate.estimator,
             problem,
             model_params,
             random_state,
@@ -386,8 +431,15 @@ def _pipeline(
         )
     except ValueError as error:
         raise InputDataError(f"{_KEY}.candidates.{name}: {error}") from None
-    pipeline = Pipeline([("features", clone(preprocessor)), ("model", model)])
-    feature_names = [k for k in [*fixed, *searched] if k.startswith("features__")]
+    if candidate.target_transform == "log1p":
+        from sklearn.compose import TransformedTargetRegressor
+
+        model = TransformedTargetRegressor(
+            model, func=np.log1p, inverse_func=np.expm1, check_inverse=False
+        )
+    native = not feature_names and handles_native_features(candidate.estimator, problem)
+    features = tree_preprocessor if native else preprocessor
+    pipeline = Pipeline([("features", clone(features)), ("model", model)])
     valid = {key for key in pipeline.get_params(deep=True) if key.startswith("features__")}
     unknown = sorted(set(feature_names) - valid)
     if unknown:
@@ -399,6 +451,43 @@ def _pipeline(
         )
     feature_params = {k: v for k, v in fixed.items() if k.startswith("features__")}
     return pipeline.set_params(**feature_params)
+
+
+def _planned_trials(candidate: Candidate, params: TabularModelling) -> int:
+    """Trials the search of ``candidate`` runs unless its timeout stops it first."""
+    if not candidate.search_space:
+        return 1
+    return candidate.grid_size() if params.search.method == "grid" else params.search.n_trials
+
+
+def _counted(
+    run_trials: Callable[..., list[list[dict[str, Any]]]],
+    advance: Callable[[int], None],
+    n_folds: int,
+    param_sets: list[dict[str, Any]],
+    **options: Any,
+) -> list[list[dict[str, Any]]]:
+    results = run_trials(param_sets, **options)
+    advance(n_folds * len(param_sets))  # a pruned trial's skipped folds are done too
+    return results
+
+
+def _check_target_transforms(
+    params: TabularModelling, problem: Problem, target: pd.Series, tabular: TaskParams
+) -> None:
+    for name, candidate in params.candidates.items():
+        if candidate.target_transform is None:
+            continue
+        if problem != "regression":
+            raise InputDataError(
+                f"{_KEY}.candidates.{name}.target_transform: applies to regression only; "
+                "remove it for this classification task"
+            )
+        if target.min() <= -1:
+            raise InputDataError(
+                f"{_KEY}.candidates.{name}.target_transform: log1p needs a target above -1, "
+                f"but '{tabular.target}' of '{tabular.dataset}' reaches {target.min()}"
+            )
 
 
 def _check_cv(params: TabularModelling, features: pd.DataFrame, problem: Problem) -> None:

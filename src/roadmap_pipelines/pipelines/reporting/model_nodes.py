@@ -27,6 +27,7 @@ from roadmap_pipelines.ml.tabular.metrics import (
     classification_metrics,
     regression_metrics,
 )
+from roadmap_pipelines.ml.tabular.search import predict
 from roadmap_pipelines.params.modelling_tabular import TabularModelling
 from roadmap_pipelines.params.problems import problem_kind
 from roadmap_pipelines.params.reporting import ReportingParams
@@ -179,8 +180,10 @@ def plot_search_history(trials: pd.DataFrame, modelling: TabularModelling) -> An
         own = rows.sort_values("trial", kind="stable")
         scores = own[column].astype("float64")
         best = scores.cummax() if greater else scores.cummin()
-        failed = int((own["state"] != "complete").sum())
-        label = f"{name} ({failed} failed)" if failed else name
+        failed = int((own["state"] == "failed").sum())
+        pruned = int((own["state"] == "pruned").sum())
+        notes = [f"{failed} failed"] * bool(failed) + [f"{pruned} pruned"] * bool(pruned)
+        label = f"{name} ({', '.join(notes)})" if notes else name
         figure.add_trace(
             go.Scatter(
                 x=own["trial"].astype(int).tolist(),
@@ -698,12 +701,8 @@ def permutation_importance(
             indexer[block * n_rows : (block + 1) * n_rows] = order
         stacked_columns[name] = features[name].take(indexer).reset_index(drop=True)
     stacked = pd.DataFrame(stacked_columns)
-    probabilities = (
-        model.predict_proba(stacked)
-        if kind == "classification" and hasattr(model, "predict_proba")
-        else None
-    )
-    predicted = model.predict(stacked)
+    # one pass of the feature transforms for both predictions and probabilities
+    predicted, probabilities = predict(model, stacked, kind)
     truth = target.to_numpy()
 
     def score(block: int) -> float:

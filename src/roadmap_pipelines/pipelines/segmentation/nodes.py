@@ -8,12 +8,10 @@ scores clusterings that are already made: it never reaches a fit or the choice o
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from sklearn.base import clone
-from sklearn.pipeline import Pipeline
 
 from roadmap_pipelines.errors import InputDataError
 from roadmap_pipelines.ml.clustering.clusterers import (
@@ -26,6 +24,13 @@ from roadmap_pipelines.ml.clustering.clusterers import (
 from roadmap_pipelines.params.problems import problem_kind
 from roadmap_pipelines.params.segmentation import SegmentationParams
 from roadmap_pipelines.params.tasks import TaskParams
+
+if TYPE_CHECKING:
+    from sklearn.pipeline import Pipeline
+else:
+    # Kedro resolves node type hints to validate parameters: a stand-in keeps them resolvable
+    # without importing scikit-learn (and SciPy) when the CLI or Kedro-Viz loads the pipelines.
+    Pipeline = Any
 
 _KEY = "parameters_segmentation.yml: segmentation.<task>"
 DECIMALS = 6
@@ -63,6 +68,7 @@ def needs_target(step: Any) -> bool:
         SelectPercentile,
         SequentialFeatureSelector,
     )
+    from sklearn.pipeline import Pipeline
     from sklearn.utils import get_tags
 
     if isinstance(step, str):  # "drop", "passthrough"
@@ -96,7 +102,9 @@ def unsupervised_preprocessor(preprocessor: Pipeline) -> tuple[Pipeline, list[st
     Returns:
         The unfitted copy and the names of what was removed.
     """
+    from sklearn.base import clone
     from sklearn.compose import ColumnTransformer
+    from sklearn.pipeline import Pipeline
 
     copy = clone(preprocessor)
     removed: list[str] = []
@@ -152,6 +160,8 @@ def prepare_features(
             fixed number of clusters or the t-SNE perplexity, or the preprocessed features
             hold missing values or fewer than two columns.
     """
+    from sklearn.base import clone
+
     if tabular.target not in train.columns:
         raise InputDataError(
             f"{_KEY}: the training features of '{tabular.dataset}' have no target column "
@@ -336,6 +346,8 @@ def cluster_candidates(
     Raises:
         InputDataError: If no trial finds at least two clusters to score.
     """
+    from sklearn.base import clone
+
     data = clustering_input.to_numpy()
     n_rows = len(data)
     k_values = list(range(params.k_range.min, params.k_range.max + 1))
