@@ -281,4 +281,4 @@ def test_stages_loading_a_pickle_depend_on_the_code_its_classes_come_from() -> N
 def test_stages_writing_or_reading_pickles_depend_on_the_pickle_backend() -> None:
     for name in STAGES:
         if name.startswith(("feature_engineering-", "modelling_tabular-", "segmentation-")):
-            assert "src/roadmap_pipelines/project/canonical_pickle.py" in STAGES[name]["deps"], name
+            assert "src/roadmap_pipelines/ml/canonical_pickle.py" in STAGES[name]["deps"], name

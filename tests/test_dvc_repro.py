@@ -325,10 +325,14 @@ def test_a_parameter_change_reruns_its_stage_and_then_the_stages_reading_its_out
     task, other = sorted(tasks)[:2]
     key = f"preprocessing.tabular.{task}.split.test_size"
     _set_parameter(repo, "conf/base/parameters_preprocessing.yml", key, 0.25)
-    # the stages that read the task's preprocessing block (later ones read its target)
+    # only preprocessing reads the task's preprocessing block: later pipelines learn the
+    # target from the task's declaration (tasks.<task>), not from another pipeline's block
     direct = _stages_reading(key)
-    assert {f"{name}-{task}" for name in ("preprocessing", "feature_engineering")} <= direct
-    assert f"modelling_tabular-{task}" in direct
+    assert f"preprocessing-{task}" in direct
+    assert not [name for name in direct if name.startswith(("feature_", "modelling_"))]
+    readers_of_task = _stages_reading(f"tasks.{task}")
+    stages = ("preprocessing", "feature_engineering", "modelling_tabular")
+    assert {f"{name}-{task}" for name in stages} <= readers_of_task
     assert _changed_stages(repo, env) == direct
     # no stage of another task: its results cannot change
     assert not [name for name in direct if _task_of(name) == other]

@@ -21,7 +21,6 @@ import yaml
 from sklearn import metrics
 
 from project_runs import PROJECT_ROOT, catalog_datasets, output_digests, run_session
-from roadmap_pipelines.errors import InputDataError
 from task_config import requires_tasks
 
 TARGETS = {"credit": "Status", "ames": "price"}
@@ -253,8 +252,9 @@ def test_bad_modelling_parameters_stop_before_any_node(
 def test_estimator_that_does_not_solve_the_problem_stops_before_any_fit(
     completed_project: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    # Only the node knows the task's problem, so this is caught when the search starts
-    # (before it fits anything), not before the run.
+    # The configuration checks build every candidate for its task's problem before the run
+    from roadmap_pipelines.project.config_checks import ConfigurationError
+
     caplog.set_level(logging.INFO)
     before = output_digests(completed_project)
     _edit(
@@ -262,13 +262,13 @@ def test_estimator_that_does_not_solve_the_problem_stops_before_any_fit(
         lambda p: p["ames"]["candidates"].update(bayes={"estimator": "naive_bayes"}),
     )
 
-    with pytest.raises(InputDataError) as raised:
+    with pytest.raises(ConfigurationError) as raised:
         run_session(completed_project, pipelines=["modelling_tabular"])
 
-    assert str(raised.value).startswith(
-        "parameters_modelling_tabular.yml: modelling_tabular.<task>.candidates.bayes: "
+    assert (
+        "conf/base/parameters_modelling_tabular.yml: modelling_tabular.ames.candidates.bayes: "
         "unknown regression estimator 'naive_bayes'"
-    )
+    ) in str(raised.value)
     assert output_digests(completed_project) == before
     assert "search_candidates" not in "".join(
         record.getMessage() for record in caplog.records if record.getMessage().startswith("node")

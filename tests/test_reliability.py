@@ -462,7 +462,7 @@ def test_a_model_file_changed_after_training_is_refused_before_unpickling(tmp_pa
     from roadmap_pipelines.project.datasets import HashCheckedPickleDataset
 
     dataset = HashCheckedPickleDataset(
-        filepath=str(tmp_path / "model.pkl"), backend="roadmap_pipelines.project.canonical_pickle"
+        filepath=str(tmp_path / "model.pkl"), backend="roadmap_pipelines.ml.canonical_pickle"
     )
     dataset.save({"weights": [1, 2, 3]})
     assert (tmp_path / "model.pkl.sha256").read_text().strip() == hashlib.sha256(

@@ -109,11 +109,20 @@ def test_plot_data_suits_the_task_problem(default_run: Path, task: str) -> None:
 def test_dvc_sync_lists_each_task_metrics_and_plots() -> None:
     """What `kedro dvc sync` writes: metrics and plots with their axes, kept by git."""
     files = expected_files(load_project(PROJECT_ROOT))
-    stage = yaml.safe_load(files["dvc.yaml"])["stages"]["reporting"]
+    stages = yaml.safe_load(files["dvc.yaml"])["stages"]
+    reporting = [stage for name, stage in stages.items() if name.startswith("reporting")]
     gitignore = files[".gitignore"]
 
-    metrics = {next(iter(entry)): entry[next(iter(entry))] for entry in stage["metrics"]}
-    plots = {next(iter(entry)): entry[next(iter(entry))] for entry in stage["plots"]}
+    metrics = {
+        next(iter(entry)): entry[next(iter(entry))]
+        for stage in reporting
+        for entry in stage.get("metrics", [])
+    }
+    plots = {
+        next(iter(entry)): entry[next(iter(entry))]
+        for stage in reporting
+        for entry in stage.get("plots", [])
+    }
     for task in TABULAR_TASKS:
         path = f"data/08_reporting/{task}/metrics.json"
         assert metrics[path] == {"cache": False}

@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import click
 from kedro.framework.cli.project import run as kedro_run
@@ -56,6 +56,7 @@ def run(verbose: bool, **options: Any) -> Any:
             options["pipelines"] or ([options["pipeline"]] if options["pipeline"] else []),
             options["namespaces"] or [],
         )
+        assert kedro_run.callback is not None  # Kedro's run command has its function
         return kedro_run.callback(**options)
     except Exception as error:
         if verbose:
@@ -138,7 +139,7 @@ def add(
     name: str,
     data: Path,
     target: str,
-    problem: str | None,
+    problem: Literal["classification", "regression"] | None,  # click.Choice checks it
     overwrite: bool,
 ) -> None:
     """Make the table DATA a task NAME: catalog entry, parameter blocks, dvc.yaml."""

@@ -16,7 +16,8 @@ from typing import Any
 
 # The pure-Python pickler: the C pickler (pickle.Pickler) does not let a subclass override
 # memoisation, which canonical_pickle needs to write equal strings and dtypes in full.
-PurePythonPickler: type[pickle.Pickler] = pickle._Pickler  # type: ignore[attr-defined]
+# private API: the stubs type _Pickler apart from Pickler, though it has Pickler's interface
+PurePythonPickler: type[pickle.Pickler] = pickle._Pickler  # type: ignore[assignment]
 
 
 def lightgbm_parameter_aliases() -> set[str] | None:

@@ -20,5 +20,5 @@ def register_pipelines() -> dict[str, Pipeline]:
     # tasks already given (tasks_in_use) are built as they are; else read and checked
     with tasks_in_use(building_tasks() or configured_tasks()):
         pipelines = find_pipelines(raise_errors=True)
-    pipelines["__default__"] = sum(pipelines.values())
+    pipelines["__default__"] = sum(pipelines.values(), Pipeline([]))
     return pipelines

@@ -147,7 +147,12 @@ class Transform(StrictModel):
     @model_validator(mode="after")
     def _each_column_in_one_group(self) -> Transform:
         seen: dict[str, int] = {}
-        for group in [*self.numeric, *self.categorical, *self.text]:
+        groups: list[NumericGroup | CategoricalGroup | TextGroup] = [
+            *self.numeric,
+            *self.categorical,
+            *self.text,
+        ]
+        for group in groups:
             for column in group.columns:
                 seen[column] = seen.get(column, 0) + 1
         repeated = sorted(column for column, count in seen.items() if count > 1)
@@ -160,7 +165,11 @@ class Transform(StrictModel):
     @property
     def columns(self) -> list[str]:
         """Every column a group transforms, in declaration order."""
-        groups = [*self.numeric, *self.categorical, *self.text]
+        groups: list[NumericGroup | CategoricalGroup | TextGroup] = [
+            *self.numeric,
+            *self.categorical,
+            *self.text,
+        ]
         return [c for group in groups for c in group.columns]
 
 

@@ -22,6 +22,7 @@ SINGLE_MODELS = ("arima", "ets", "lightgbm", "naive", "seasonal_naive", "drift")
 MetricName = Literal["mae", "rmse", "mape", "smape", "mase"]
 TransformMethod = Literal["none", "log", "boxcox"]
 CalendarFeature = Literal["month", "quarter", "day_of_week", "day_of_month", "week_of_year", "hour"]
+Trend = Literal["none", "additive", "damped"]
 
 
 class BacktestParams(StrictModel):
@@ -190,7 +191,9 @@ class LightGBMParams(StrictModel):
     seasonal_lags: list[PositiveInt] = Field(
         default_factory=lambda: [1, 2], description="lags in whole seasons"
     )
-    calendar_features: list[CalendarFeature] = Field(default_factory=lambda: ["month", "quarter"])
+    calendar_features: list[CalendarFeature] = Field(
+        default_factory=lambda: list[CalendarFeature](["month", "quarter"])
+    )
     target: Literal["level", "difference", "seasonal_difference"] = "seasonal_difference"
     n_estimators: PositiveInt = 200
     learning_rate: float = Field(default=0.05, gt=0, le=1)
@@ -214,8 +217,8 @@ class EtsParams(StrictModel):
 
     model_config = ConfigDict(title=f"{_FILE}: modelling_timeseries.ets")
 
-    trends: list[Literal["none", "additive", "damped"]] = Field(
-        default_factory=lambda: ["none", "additive", "damped"], min_length=1
+    trends: list[Trend] = Field(
+        default_factory=lambda: list[Trend](["none", "additive", "damped"]), min_length=1
     )
     seasonal: bool = True
     max_season_length: PositiveInt = Field(
@@ -246,7 +249,7 @@ class SelectionParams(StrictModel):
         default=1.5, ge=1, description="members score at most this times the best candidate"
     )
     candidates: list[ModelName] = Field(
-        default_factory=lambda: ["arima", "ets"],
+        default_factory=lambda: list[ModelName](["arima", "ets"]),
         min_length=1,
         description="models that may join the combination; those not in `models` are ignored",
     )
@@ -269,7 +272,9 @@ class ModellingTimeseriesParams(StrictModel):
     model_config = ConfigDict(title=f"{_FILE}: modelling_timeseries")
 
     models: list[ModelName] = Field(
-        default_factory=lambda: ["arima", "ets", "lightgbm", "naive", "seasonal_naive", "drift"],
+        default_factory=lambda: list[ModelName](
+            ["arima", "ets", "lightgbm", "naive", "seasonal_naive", "drift"]
+        ),
         min_length=1,
     )
     horizon: PositiveInt = 12

@@ -209,11 +209,14 @@ class TabularParams(TabularPreprocessing):
             if (problem := _impute_problem(column, rule, self.columns[column]))
         ]
         split = self.split
-        if split.strategy == "time" and self.columns[split.time_column].dtype not in _ORDERED:
-            problems.append(
-                f"split.time_column '{split.time_column}': a time split orders rows by it, so "
-                f"it must be datetime, int or float, not '{self.columns[split.time_column].dtype}'"
-            )
+        time_column = split.time_column
+        if split.strategy == "time":
+            assert time_column is not None  # Split requires it for a time split
+            if self.columns[time_column].dtype not in _ORDERED:
+                problems.append(
+                    f"split.time_column '{time_column}': a time split orders rows by it, so "
+                    f"it must be datetime, int or float, not '{self.columns[time_column].dtype}'"
+                )
         if split.strategy == "stratified" and self.columns[self.target].dtype not in _CLASSES:
             problems.append(
                 f"split.strategy stratified: target '{self.target}' is "
@@ -258,9 +261,11 @@ def _impute_problem(column: str, rule: ImputeRule, spec: ColumnSpec) -> str | No
         allowed = ()
     if not isinstance(value, allowed):
         return f"{key}: fill_value {value!r} does not fit a '{spec.dtype}' column"
+    if isinstance(value, str | bool):  # a range bounds numbers only
+        return None
     too_low = spec.min is not None and value < spec.min
     too_high = spec.max is not None and value > spec.max
-    if not isinstance(value, str | bool) and (too_low or too_high):
+    if too_low or too_high:
         return f"{key}: fill_value {value!r} lies outside the column's [{spec.min}, {spec.max}]"
     return None
 

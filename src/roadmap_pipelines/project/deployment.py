@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from roadmap_pipelines.ml.tabular.model_file import check_model_file
 from roadmap_pipelines.ml.tabular.scoring import Scorer
@@ -22,7 +22,7 @@ COLUMNS_KEY = "parameters_tasks.yml: tasks.<task>.columns"
 
 def task_declaration(
     parameters: Mapping[str, Any], task: str
-) -> tuple[TabularParams, FeatureParams, str]:
+) -> tuple[TabularParams, FeatureParams, Literal["classification", "regression"]]:
     """Where a task's schema, features and problem are declared in the parameters.
 
     The one place deployment reads a task's declaration from: ``tasks.<task>`` joined with
@@ -136,11 +136,15 @@ def load_service(project_path: Path, env: str | None = None) -> tuple[Any, Any]:
 
     bootstrap_project(project_path)
     with KedroSession.create(project_path=project_path, env=env) as session:
+        # the base class's __enter__ is annotated as AbstractSession; create() made a KedroSession
+        assert isinstance(session, KedroSession)
         context = session.load_context()
         catalog, parameters = context.catalog, context.params
+        # the raw YAML: context.params may hold the validated models of node parameters
+        tasks = configured_tasks(context.config_loader["parameters"])
     serving = ServingParams.model_validate(parameters.get("serving") or {})
     scorers, trained_at = {}, {}
-    for task in configured_tasks(parameters):
+    for task in tasks:
         scorers[task] = load_scorer(catalog, parameters, task)
         modified = dataset_path(catalog, f"{task}.model").stat().st_mtime
         trained_at[task] = datetime.fromtimestamp(modified, UTC).isoformat(timespec="seconds")

@@ -135,6 +135,8 @@ def dvc_output(dataset: str, metadata: Mapping[str, Any] | None) -> tuple[str, d
     spec = (metadata or {}).get(METADATA_KEY)
     if spec is None:
         return "outs", {}
+    kind: Any
+    options: Any
     if isinstance(spec, str):
         kind, options = spec, {}
     elif isinstance(spec, Mapping) and len(spec) == 1:
@@ -176,7 +178,7 @@ def parameter_keys(dataset_names: Iterable[str], all_keys: Iterable[str]) -> set
         ``{"preprocessing.timeseries", "random_state"}``; adding ``params:preprocessing``
         gives ``{"preprocessing", "random_state"}``.
     """
-    keys = set()
+    keys: set[str] = set()
     for name in dataset_names:
         if name == "parameters":
             keys.update(all_keys)
@@ -229,7 +231,7 @@ def stage_code(name: str, pipeline: Pipeline, view: ProjectView) -> list[str]:
         Paths relative to the project root.
     """
     folder = pipeline_folder(name, view.package, view.source_dir)
-    roots = set()
+    roots: set[str] = set()
     if folder is not None:
         roots.update(module_name(path, view.source_dir) for path in folder.rglob("*.py"))
     for node in pipeline.nodes:
@@ -433,7 +435,7 @@ def build_dvc_yaml(view: ProjectView) -> dict[str, Any]:
         DvcStagesError: If two pipelines write the same file (DVC allows one writer a path),
             or stages of one pipeline would hand over data in memory.
     """
-    stages = {}
+    stages: dict[str, dict[str, Any]] = {}
     for name in sorted(view.pipelines):
         if name == "__default__":
             continue
@@ -443,8 +445,8 @@ def build_dvc_yaml(view: ProjectView) -> dict[str, Any]:
             stages[stage] = build_stage(name, part, view, selector)
     stages = dict(sorted(stages.items()))
     writers: dict[str, list[str]] = {}
-    for name, stage in stages.items():
-        for path in _output_paths(stage):
+    for name, built in stages.items():
+        for path in _output_paths(built):
             writers.setdefault(path, []).append(name)
     shared = {path: names for path, names in writers.items() if len(names) > 1}
     if shared:
@@ -566,7 +568,7 @@ def expected_files(view: ProjectView) -> dict[str, str]:
 
 def stale_files_diff(root: Path, expected: Mapping[str, str]) -> str:
     """A unified diff from the files on disk to ``expected``; empty when all are current."""
-    chunks = []
+    chunks: list[str] = []
     for name, text in expected.items():
         path = root / name
         current = path.read_text(encoding="utf-8") if path.is_file() else ""
@@ -635,16 +637,23 @@ def load_project(root: Path) -> ProjectView:
     Returns:
         The view the other functions work on.
     """
+    from kedro.config import OmegaConfigLoader
     from kedro.framework.project import pipelines
     from kedro.framework.session import KedroSession
     from kedro.framework.startup import bootstrap_project
+    from kedro.io import DataCatalog
 
     root = root.resolve()
     metadata = bootstrap_project(root)
     with KedroSession.create(project_path=root, env="base") as session:
+        # the base class's __enter__ is annotated as AbstractSession; create() made a KedroSession
+        assert isinstance(session, KedroSession)
         context = session.load_context()
         catalog = context.catalog
         loader = context.config_loader
+    # settings.py configures these classes; the context types them by their protocols
+    assert isinstance(catalog, DataCatalog)
+    assert isinstance(loader, OmegaConfigLoader)
     conf_env = Path(loader.conf_source) / loader.base_env
     patterns = getattr(loader, "config_patterns", {})
     entries = _top_level(_config_files(conf_env, patterns.get("catalog", ["catalog*"])), root)
@@ -684,12 +693,15 @@ def load_project(root: Path) -> ProjectView:
             versioned=bool(config.get("versioned", False)),
         )
         # files a dataset writes beside its own (a pickle's hash record) are outputs too
-        companions = getattr(catalog.get(name), "companion_paths", list)()
+        companions: list[Any] = getattr(catalog.get(name), "companion_paths", list)()
         for index, companion in enumerate(companions):
+            companion_path = _local_path({"filepath": str(companion)}, root)
+            # a companion lies beside its dataset's file, which is local (checked above)
+            assert companion_path is not None
             datasets[f"{name}#{index}"] = replace(
                 datasets[name],
                 name=f"{name}#{index}",
-                path=_local_path({"filepath": str(companion)}, root),
+                path=companion_path,
             )
     return ProjectView(
         root=root,

@@ -78,7 +78,7 @@ def _local_output_paths(catalog: CatalogProtocol, dataset_name: str) -> list[Pat
     location = getattr(dataset, "_filepath", None) or getattr(dataset, "_path", None)
     if location is None or getattr(dataset, "_protocol", "file") != "file":
         return []
-    companions = getattr(dataset, "companion_paths", list)()
+    companions: list[Any] = getattr(dataset, "companion_paths", list)()
     return [Path(str(location)), *(Path(str(path)) for path in companions)]
 
 
@@ -254,6 +254,7 @@ class TaskConfigHooks:
     loader; the task list lives in the configuration (``--env``, ``KEDRO_ENV``,
     ``--conf-source``, ``conf/local``), so each new context hands its loader to the task
     registry and resets Kedro's cache, and the next access rebuilds the pipelines from it.
+    The loader is forgotten when the run ends, so it never leaks into another project.
     """
 
     @hook_impl
@@ -264,6 +265,19 @@ class TaskConfigHooks:
 
         use_config_loader(context.config_loader)
         pipelines.configure(f"{PACKAGE_NAME}.pipeline_registry")
+
+    @hook_impl
+    def after_pipeline_run(self) -> None:
+        """Forget the run's loader: later registrations in this process (another project,
+        another environment) read their own configuration."""
+        from roadmap_pipelines.project.tasks import use_config_loader
+
+        use_config_loader(None)
+
+    @hook_impl
+    def on_pipeline_error(self) -> None:
+        """Forget the failed run's loader too."""
+        self.after_pipeline_run()
 
 
 class ConfigCheckHooks:

@@ -72,7 +72,8 @@ def pin_numpy_simd(environ: MutableMapping[str, str] | None = None) -> bool:
 
 def numpy_simd() -> dict[str, list[str]]:
     """NumPy's compiled-in baseline and the dispatched SIMD groups enabled in this process."""
-    from numpy._core._multiarray_umath import (
+    # numpy's private extension module has no stubs
+    from numpy._core._multiarray_umath import (  # type: ignore[import-not-found]
         __cpu_baseline__,
         __cpu_dispatch__,
         __cpu_features__,

@@ -91,7 +91,8 @@ def short_message(error: BaseException) -> tuple[str, int]:
 
 def _decode_location(error: BaseException) -> str | None:
     """For a file that is not valid UTF-8: the file, line and column of the first bad byte."""
-    chain, seen = [], error
+    chain: list[BaseException] = []
+    seen: BaseException | None = error
     while seen is not None and len(chain) < 10:
         chain.append(seen)
         seen = seen.__cause__ or seen.__context__

@@ -122,7 +122,8 @@ def features_block(name: str, profile: TableProfile) -> str:
     """``feature_engineering.<name>``: date parts, numeric and categorical groups."""
     dates = profile.names("date")
     numeric = profile.names("numeric") + [f"{d}_{part}" for d in dates for part in _DATE_PARTS]
-    few, many = [], []
+    few: list[str] = []
+    many: list[str] = []
     for column in profile.names("category"):
         spec = profile.columns[column].spec
         levelled = spec.get("allowed") is not None or spec["dtype"] == "bool"
@@ -268,5 +269,18 @@ def segmentation_block(name: str, profile: TableProfile) -> str:
         "  silhouette_sample_size: 1000",
         f"  tsne: {{sample_size: {sample}, perplexity: {perplexity}, max_iter: 500}}",
         f"  external_validation: {'true' if profile.problem == 'classification' else 'false'}",
+    ]
+    return _indented(lines, 2)
+
+
+def inference_block(name: str, profile: TableProfile) -> str:
+    """``inference.<name>``: how a new batch's rows are identified and invalid ones treated."""
+    identifiers = profile.names("identifier")
+    id_column = identifiers[0] if identifiers else None
+    lines = [
+        f"{key(name)}:",
+        f"  id_column: {flow(id_column) if id_column else 'null'}"
+        "   # null: the row's position in the batch",
+        "  on_invalid: reject            # fail | reject (rejects table with reasons)",
     ]
     return _indented(lines, 2)

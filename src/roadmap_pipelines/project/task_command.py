@@ -39,6 +39,7 @@ BLOCKS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("conf/base/parameters_feature_engineering.yml", ("feature_engineering",), "features"),
     ("conf/base/parameters_modelling_tabular.yml", ("modelling_tabular",), "modelling"),
     ("conf/base/parameters_segmentation.yml", ("segmentation",), "segmentation"),
+    ("conf/base/parameters_inference.yml", ("inference",), "inference"),
 )
 
 
@@ -75,12 +76,20 @@ def _catalog_block(name: str, dataset_type: str, raw: str) -> str:
         f"  type: {dataset_type}\n"
         f"  filepath: {raw}\n"
         "  metadata: {kedro-viz: {layer: raw}}\n"
+        "\n"
+        "# the batch the inference and monitoring pipelines score: the table itself until you\n"
+        "# point this at new rows (then monitoring compares them with the training rows)\n"
+        f"{task_blocks.key(name + '.inference_input')}:\n"
+        f"  type: {dataset_type}\n"
+        f"  filepath: {raw}\n"
+        "  metadata: {kedro-viz: {layer: raw}}\n"
     )
 
 
 def _catalog_without(text: str, name: str) -> str:
-    entry = f"{name}.tabular_raw"
-    return remove_block(text, (), entry) if has_block(text, (), entry) else text
+    for entry in (f"{name}.tabular_raw", f"{name}.inference_input"):
+        text = remove_block(text, (), entry) if has_block(text, (), entry) else text
+    return text
 
 
 def _write_all(root: Path, texts: dict[str, str], check: Callable[[], None]) -> None:
@@ -94,17 +103,18 @@ def _write_all(root: Path, texts: dict[str, str], check: Callable[[], None]) -> 
             (root / name).write_text(text, encoding="utf-8")
         check()
     except BaseException:
-        for name, text in before.items():
-            if text is None:
+        for name, saved in before.items():
+            if saved is None:
                 (root / name).unlink(missing_ok=True)
             else:
-                (root / name).write_text(text, encoding="utf-8")
+                (root / name).write_text(saved, encoding="utf-8")
         raise
 
 
 def _check_configuration(root: Path) -> None:
     """Validate the project's base configuration as a run would, before any node."""
     from kedro.config import OmegaConfigLoader
+    from pydantic import BaseModel
 
     from roadmap_pipelines.params.feature_engineering import FeatureParams
     from roadmap_pipelines.params.modelling_tabular import TabularModelling
@@ -113,7 +123,7 @@ def _check_configuration(root: Path) -> None:
 
     loader = OmegaConfigLoader(str(root / "conf"), base_env="base", default_run_env="base")
     parameters = dict(loader["parameters"])
-    models = {
+    models: dict[str, type[BaseModel]] = {
         "feature_engineering": FeatureParams,
         "modelling_tabular": TabularModelling,
         "segmentation": SegmentationParams,
@@ -172,6 +182,7 @@ def add_task(
         "features": lambda: task_blocks.features_block(name, profile),
         "modelling": lambda: task_blocks.modelling_block(name, profile),
         "segmentation": lambda: task_blocks.segmentation_block(name, profile),
+        "inference": lambda: task_blocks.inference_block(name, profile),
     }
     texts = {}
     for file, path, writer in BLOCKS:

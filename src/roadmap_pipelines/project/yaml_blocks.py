@@ -52,9 +52,10 @@ def _section(lines: list[str], path: tuple[str, ...]) -> tuple[int, int] | None:
     ``None`` if absent."""
     start, stop, header = 0, len(lines), -1
     for depth, key in enumerate(path):
-        header = _key_line(lines, key, depth * INDENT, start, stop)
-        if header is None:
+        found = _key_line(lines, key, depth * INDENT, start, stop)
+        if found is None:
             return None
+        header = found
         stop = _end_of(lines, header, stop)
         start = header + 1
     return header, stop
@@ -111,6 +112,7 @@ def append_block(text: str, path: tuple[str, ...], block: str) -> str:
         opening = " " * ((len(path) - 1) * INDENT) + f"{path[-1]}:"
         lines[at:at] = ["", opening] if parent is None else [opening]
         section = _section(lines, path)
+        assert section is not None  # the mapping was just added
     header, end = section
     # an empty flow mapping (`tasks: {}`) becomes a block mapping the entry can go under
     lines[header] = re.sub(r":\s*\{\}\s*(#.*)?$", ":", lines[header])

@@ -9,22 +9,25 @@ first), so the app itself knows nothing of Kedro and tests can build it from any
 # run time, and the request models are local variables it could not resolve from strings.
 import math
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import anyio
 import pandas as pd
 from fastapi import Body, FastAPI, HTTPException, Path, Query
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 from roadmap_pipelines.ml.tabular.scoring import Scorer
 from roadmap_pipelines.serving.schemas import (
+    ForecastPoint,
     ForecastResponse,
+    Prediction,
     PredictResponse,
     batch_type,
     record_model,
 )
 
-NOT_FOUND = {404: {"description": "unknown task or series"}}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "unknown task or series"}}
 
 
 @dataclass(frozen=True)
@@ -125,10 +128,12 @@ def create_app(artifacts: ServiceArtifacts) -> FastAPI:
         except ValueError as error:  # e.g. beyond the horizon LightGBM intervals cover
             raise HTTPException(422, f"horizon: {error}") from None
         points = [
-            {
-                "timestamp": pd.Timestamp(row["timestamp"]).isoformat(),
-                **{key: _finite(row[key]) for key in table.columns if key != "timestamp"},
-            }
+            ForecastPoint.model_validate(
+                {
+                    "timestamp": pd.Timestamp(row["timestamp"]).isoformat(),
+                    **{key: _finite(row[key]) for key in table.columns if key != "timestamp"},
+                }
+            )
             for row in table.to_dict(orient="records")
         ]
         return ForecastResponse(
@@ -148,8 +153,10 @@ def _add_predict_route(
     record = record_model(scorer)
     batch = batch_type(record, max_rows)
 
-    async def predict(records: Annotated[batch, Body()]) -> PredictResponse:
-        frame = pd.DataFrame([item.model_dump(by_alias=True) for item in records])
+    # a type built at run time from the task's columns: mypy cannot check it statically
+    async def predict(records: Annotated[batch, Body()]) -> PredictResponse:  # type: ignore[valid-type]
+        rows = cast("list[BaseModel]", records)  # validated by the run-time ``batch`` type
+        frame = pd.DataFrame([item.model_dump(by_alias=True) for item in rows])
         # Scoring holds the GIL most of the time, so parallel threads add memory (one malloc
         # arena each), not speed: requests are scored by at most `scoring_threads` threads.
         scored = await anyio.to_thread.run_sync(scorer.score, frame, limiter=limiter)
@@ -159,15 +166,17 @@ def _add_predict_route(
             task=task,
             model_version=scorer.version["model_version"],
             predictions=[
-                {
-                    "row": int(row["row_id"]),
-                    "predicted": _plain(row["predicted"]),
-                    "probabilities": {
-                        column.removeprefix("proba_"): float(row[column])
-                        for column in probabilities
+                Prediction.model_validate(
+                    {
+                        "row": int(row["row_id"]),
+                        "predicted": _plain(row["predicted"]),
+                        "probabilities": {
+                            column.removeprefix("proba_"): float(row[column])
+                            for column in probabilities
+                        }
+                        or None,
                     }
-                    or None,
-                }
+                )
                 for row in predictions.to_dict(orient="records")
             ],
         )

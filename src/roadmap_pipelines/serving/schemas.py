@@ -44,7 +44,7 @@ def record_model(scorer: Scorer) -> type[BaseModel]:
     Returns:
         A pydantic model named ``<Task>Record``.
     """
-    fields = {
+    fields: dict[str, Any] = {
         f"field_{position}": _field(name, spec)
         for position, (name, spec) in enumerate(scorer.input_columns().items())
     }
@@ -60,7 +60,8 @@ def record_model(scorer: Scorer) -> type[BaseModel]:
 
 def batch_type(record: type[BaseModel], max_rows: int) -> Any:
     """A JSON list of 1 to ``max_rows`` records."""
-    return Annotated[list[record], Field(min_length=1, max_length=max_rows)]
+    # ``record`` is a model class built at run time, which mypy cannot check as a type
+    return Annotated[list[record], Field(min_length=1, max_length=max_rows)]  # type: ignore[valid-type]
 
 
 class Prediction(BaseModel):

@@ -745,7 +745,7 @@ def test_training_data_hash_changes_when_a_training_row_changes(credit) -> None:
 
 def test_saved_model_reloads_and_predicts_identically(credit, tmp_path: Path) -> None:
     dataset = PickleDataset(
-        filepath=str(tmp_path / "model.pkl"), backend="roadmap_pipelines.project.canonical_pickle"
+        filepath=str(tmp_path / "model.pkl"), backend="roadmap_pipelines.ml.canonical_pickle"
     )
     dataset.save(credit["model"])
     loaded = dataset.load()
@@ -758,7 +758,7 @@ def test_saved_model_reloads_and_predicts_identically(credit, tmp_path: Path) ->
     )
     # saving the reloaded model gives the same bytes
     again = PickleDataset(
-        filepath=str(tmp_path / "again.pkl"), backend="roadmap_pipelines.project.canonical_pickle"
+        filepath=str(tmp_path / "again.pkl"), backend="roadmap_pipelines.ml.canonical_pickle"
     )
     again.save(loaded)
     assert (tmp_path / "again.pkl").read_bytes() == (tmp_path / "model.pkl").read_bytes()

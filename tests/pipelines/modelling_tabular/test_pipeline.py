@@ -198,7 +198,7 @@ def test_every_output_has_a_catalog_entry_with_the_right_type() -> None:
             "test_predictions": "ParquetDataset",
         }
         model = datasets[f"{task}.model"]
-        assert model._backend == "roadmap_pipelines.project.canonical_pickle"
+        assert model._backend == "roadmap_pipelines.ml.canonical_pickle"
         assert str(model._filepath).endswith(f"data/06_models/{task}/model.pkl")
         assert datasets[f"{task}.fit_times"].metadata["reproducible"] is False
 

@@ -86,3 +86,40 @@ def test_the_gate_stops_the_run_only_when_asked() -> None:
     gate_on_drift(
         {"retrain_recommended": False, "reasons": []}, MonitoringParams(fail_on_drift=True)
     )
+
+
+def test_integer_labels_score_against_a_models_float_classes() -> None:
+    # an integer target comes back from the model as 0.0/1.0/2.0 and names its probability
+    # columns proba_0.0…: the labels are one class each, so a perfect batch scores 1.0
+    task = TaskParams.model_validate(
+        {
+            "dataset": "toy",
+            "target": "y",
+            "problem": "classification",
+            "columns": {"y": {"dtype": "int"}, "x": {"dtype": "float"}},
+        }
+    )
+    rng = np.random.default_rng(0)
+    labels = np.tile([0, 1, 2], 100)
+    reference = pd.DataFrame({"x": rng.normal(size=300), "y": labels})
+    batch = pd.DataFrame({"x": rng.normal(size=300), "y": labels})
+    proba = np.eye(3)[labels]
+    predictions = pd.DataFrame(
+        {"row_id": range(300), "predicted": labels.astype(float)}
+        | {f"proba_{c:.1f}": proba[:, c] for c in range(3)}
+    )
+    test_metrics = {"problem": "classification", "metrics": {"accuracy": 0.9}}
+
+    report, _, _ = compare_with_training(
+        reference,
+        batch,
+        pd.DataFrame({"predicted": labels.astype(float)}),
+        predictions,
+        test_metrics,
+        NO_REJECTS,
+        task,
+        MonitoringParams(),
+    )
+
+    assert report["performance"]["labelled_rows"] == 300
+    assert report["performance"]["metrics"]["accuracy"]["batch"] == 1.0

@@ -524,3 +524,22 @@ def test_importance_figure_draws_the_top_features_of_each_source() -> None:
         "Permutation importance: drop in roc_auc (input columns, test split)",
         "Model |coefficient| (transformed features)",
     ]
+
+
+def test_integer_labels_match_the_models_float_classes() -> None:
+    # an integer target comes back as 0/1/2 in `actual` but as 0.0/1.0/2.0 in the classes
+    predictions = pd.DataFrame(
+        {
+            "actual": [0, 1, 2, 1],
+            "predicted": [0.0, 1.0, 2.0, 2.0],
+            "proba_0.0": [0.8, 0.1, 0.1, 0.2],
+            "proba_1.0": [0.1, 0.8, 0.1, 0.3],
+            "proba_2.0": [0.1, 0.1, 0.8, 0.5],
+        }
+    )
+    metrics = {"positive_class": None, "metrics": {}}
+
+    roc, _, _ = classification_curves(predictions, metrics, "classification", ReportingParams())
+
+    assert list(roc["class"].unique()) == ["0", "1", "2", "macro average"]
+    assert confusion_counts(predictions).loc["1", "2"] == 1

@@ -159,14 +159,15 @@ def outputs() -> dict[str, object]:
         "params:preprocessing.timeseries": columns,
         "params:random_state": 0,
     }
-    # the segmentation figures (tagged) are tested in test_segmentation_nodes.py; the page
-    # still gathers them, so stand-ins are given here
+    # the segmentation figures (tagged) are tested in test_segmentation_nodes.py and the drift
+    # reports come from the monitoring pipeline; the page still gathers them, so stand-ins
+    # are given here
     # two synthetic tasks, named explicitly: independent of conf's task list
     tasks = ("credit", "ames")
     pipeline = create_pipeline(tasks=tasks) - create_pipeline(tasks=tasks).only_nodes_with_tags(
         "segmentation"
     )
-    data |= {name: _stand_in_figure(name) for name in pipeline.inputs() - set(data)}
+    data |= {name: _stand_in(name) for name in pipeline.inputs() - set(data)}
     catalog = DataCatalog(
         {name: MemoryDataset(value) for name, value in data.items()}
         | {name: KeptDataset() for name in pipeline.all_outputs()}
@@ -175,10 +176,14 @@ def outputs() -> dict[str, object]:
     return {name: catalog.load(name) for name in pipeline.all_outputs()}
 
 
-def _stand_in_figure(name: str) -> object:
+def _stand_in(name: str) -> object:
     import plotly.graph_objects as go
 
-    assert name.endswith("_plot"), f"{name} is not a segmentation figure"
+    if name.endswith(".drift_metrics"):
+        return {"retrain_recommended": 0, "drifted_features": 0}
+    if name.endswith(".drift_table"):
+        return pd.DataFrame({"feature": ["x"], "psi": [0.01], "drifted": [False]})
+    assert name.endswith(("_plot", ".drift_chart")), f"{name}: no stand-in for this input"
     return go.Figure(layout={"title": {"text": name}})
 
 

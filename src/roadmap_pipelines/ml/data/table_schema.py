@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -47,8 +47,10 @@ def _pandera_column(name: str, spec: ColumnSpec) -> pa.Column:
         checks.append(pa.Check.isin(spec.allowed))
     if spec.dtype == "float":
         checks.append(pa.Check(lambda values: ~np.isinf(values), name="finite"))
+    dtype: Any
     if spec.dtype == "datetime":
-        dtype = pandas_engine.DateTime(to_datetime_kwargs={"format": spec.date_format})
+        # pandera's DateTime is a dataclass whose annotations omit this (documented) field
+        dtype = pandas_engine.DateTime(to_datetime_kwargs={"format": spec.date_format})  # type: ignore[call-arg]
     else:
         dtype = _PANDAS_DTYPES[spec.dtype]
     return pa.Column(dtype, checks=checks, nullable=spec.nullable, coerce=True, name=name)

@@ -90,6 +90,7 @@ def evaluate(formula: str, table: pd.DataFrame) -> pd.Series:
 
     def value(node: ast.AST) -> pd.Series | float:
         if isinstance(node, ast.Constant):
+            assert isinstance(node.value, int | float)  # _parse allows only numbers
             # numpy floats give inf/NaN where Python floats would raise (1/0, 10.0**400)
             return np.float64(node.value)
         if isinstance(node, ast.Name):
@@ -102,8 +103,9 @@ def evaluate(formula: str, table: pd.DataFrame) -> pd.Series:
             return _BINARY[type(node.op)](value(node.left), value(node.right))
         if isinstance(node, ast.UnaryOp):
             return _UNARY[type(node.op)](value(node.operand))
-        call = node  # _parse allows nothing else
-        return FUNCTIONS[call.func.id](value(call.args[0]))
+        # _parse allows nothing else: a call of a named function with one argument
+        assert isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+        return FUNCTIONS[node.func.id](value(node.args[0]))
 
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         result = value(tree.body)
@@ -176,6 +178,7 @@ def _check_constants(node: ast.AST) -> float | None:
         FormulaError: If a column-free part is infinite or undefined.
     """
     if isinstance(node, ast.Constant):
+        assert isinstance(node.value, int | float)  # _parse allows only numbers
         return np.float64(node.value)
     if isinstance(node, ast.Name):
         return None
@@ -185,6 +188,8 @@ def _check_constants(node: ast.AST) -> float | None:
     elif isinstance(node, ast.UnaryOp):
         parts, operation = [_check_constants(node.operand)], _UNARY[type(node.op)]
     else:
+        # _parse allows nothing else: a call of a named function with one argument
+        assert isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
         parts, operation = [_check_constants(node.args[0])], FUNCTIONS[node.func.id]
     if any(part is None for part in parts):
         return None
@@ -199,7 +204,15 @@ def _check_constants(node: ast.AST) -> float | None:
 
 def _refusal(node: ast.AST) -> str | None:
     """Say why ``node`` is not allowed in a formula, or ``None`` if it is."""
-    allowed = (ast.Expression, ast.Name, ast.Load, ast.BinOp, ast.UnaryOp, ast.Call, ast.Constant)
+    allowed: tuple[type[ast.AST], ...] = (
+        ast.Expression,
+        ast.Name,
+        ast.Load,
+        ast.BinOp,
+        ast.UnaryOp,
+        ast.Call,
+        ast.Constant,
+    )
     allowed += tuple(_BINARY) + tuple(_UNARY)
     if not isinstance(node, allowed):
         return (

@@ -9,6 +9,7 @@ import pandas as pd
 from roadmap_pipelines.errors import InputDataError
 from roadmap_pipelines.ml.features.formulas import FormulaError, evaluate, referenced_columns
 from roadmap_pipelines.params.feature_engineering import FeatureParams
+from roadmap_pipelines.params.preprocessing import TabularParams
 from roadmap_pipelines.params.tasks import TaskParams
 
 _KEY = "parameters_feature_engineering.yml: feature_engineering.<task>"
@@ -25,7 +26,7 @@ _PARTS = {
 
 
 def create_features(
-    table: pd.DataFrame, params: FeatureParams, tabular: TaskParams
+    table: pd.DataFrame, params: FeatureParams, tabular: TaskParams | TabularParams
 ) -> pd.DataFrame:
     """Add the declared date parts, formulas and interactions to every row.
 
@@ -82,7 +83,9 @@ def create_features(
     return pd.concat([features, pd.DataFrame(new, index=features.index)], axis=1)
 
 
-def feature_column(table: pd.DataFrame, column: str, tabular: TaskParams, key: str) -> pd.Series:
+def feature_column(
+    table: pd.DataFrame, column: str, tabular: TaskParams | TabularParams, key: str
+) -> pd.Series:
     """Return ``table[column]`` after checking that it exists and is not the target.
 
     Args:

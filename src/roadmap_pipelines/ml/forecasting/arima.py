@@ -343,7 +343,15 @@ def fit_exact(
     }
     params["sigma2"] = float(result.scale)
     criteria = information_criteria(loglik, orders.n_coefficients, int(model.nobs))
-    return ArimaFit(orders=orders, params=params, loglik=loglik, nobs=int(model.nobs), **criteria)
+    return ArimaFit(
+        orders=orders,
+        params=params,
+        loglik=loglik,
+        aic=criteria["aic"],
+        aicc=criteria["aicc"],
+        bic=criteria["bic"],
+        nobs=int(model.nobs),
+    )
 
 
 # --- the search -----------------------------------------------------------------------------
@@ -463,7 +471,7 @@ class _Search:
 
     def stepwise(self) -> None:
         """Hyndman-Khandakar: from the best start model, move to the first better neighbour."""
-        best = None
+        best: Orders | None = None
         starts = _start_models(
             self.d, self.seasonal_d, self.m, self.constant_allowed, self.settings
         )
@@ -472,6 +480,7 @@ class _Search:
                 best = orders
         improved = best is not None
         while improved:
+            assert best is not None  # improved only once a start model was allowed
             improved = False
             for orders in _neighbours(best, self.constant_allowed):
                 if len(self.scored) >= self.settings.max_models:
@@ -503,7 +512,7 @@ class _Search:
         if not self.settings.approximation:
             fits = (self.exact.get(candidate.orders) for candidate in ranked)
             return next((fit for fit in fits if fit is not None), None)
-        refits = []
+        refits: list[ArimaFit] = []
         for candidate in ranked:
             if not math.isfinite(candidate.ic) and refits:
                 break

@@ -68,7 +68,8 @@ def backtest_series(
     Returns:
         Error rows (one per model, fold and step) and failure records.
     """
-    rows, failures = [], []
+    rows: list[dict[str, Any]] = []
+    failures: list[dict[str, Any]] = []
     if not series.cutoffs:
         return rows, failures  # baselines only (ts_series_status says why)
     for name in (model for model in params.models if model in PER_SERIES_MODELS):

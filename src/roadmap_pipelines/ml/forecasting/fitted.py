@@ -65,9 +65,12 @@ class FittedModel:
 
     def _forecast(self, model: str, horizon: int) -> Forecast:
         m = self.season_length
+        # the refit stores the fitted model (or lightgbm's widths) of every member it forecasts
         if model == "arima":
+            assert self.arima is not None
             result = self.arima.forecast(self.history, horizon)
         elif model == "ets":
+            assert self.ets is not None
             result = self.ets.forecast(self.history, horizon)
         elif model == "lightgbm":
             from roadmap_pipelines.ml.forecasting.global_lightgbm import (
@@ -75,6 +78,7 @@ class FittedModel:
                 forecast_global,
             )
 
+            assert self.interval_widths is not None
             calibrated = len(self.interval_widths[80])
             if horizon > calibrated:
                 raise ValueError(

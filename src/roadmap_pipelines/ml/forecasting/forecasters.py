@@ -190,7 +190,7 @@ def forecast_model(
         model = fit_arima(series_id, values, m, params, differences)
         return model.forecast(values, horizon), model.summary(), model
     if name == "ets":
-        model = fit_ets(series_id, values, m, params)
-        return model.forecast(values, horizon), model.summary(), model
+        ets = fit_ets(series_id, values, m, params)
+        return ets.forecast(values, horizon), ets.summary(), ets
     mean, se, fitted = baselines.baseline_forecast(name, values, m, horizon)
     return Forecast.gaussian(mean, se), {"params": fitted}, None

@@ -17,14 +17,13 @@ back by the series' MASE scale on its full history. With few series and folds (h
 the 95% bound is often the largest error seen: wide and honest, not precise.
 
 LightGBM runs deterministically (``deterministic``, ``force_row_wise``, seed from
-``random_state``) with ``n_jobs`` threads; ``OMP_WAIT_POLICY`` defaults to ``passive`` so
-idle OpenMP threads do not spin on shared cores.
+``random_state``) with ``n_jobs`` threads; the package sets ``OMP_WAIT_POLICY=passive`` on
+import (``roadmap_pipelines/__init__.py``) so idle OpenMP threads do not spin on shared cores.
 """
 
 from __future__ import annotations
 
 import math
-import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -109,7 +108,6 @@ def _target(z: np.ndarray, at: np.ndarray, base: int) -> np.ndarray:
 
 def fit_global(windows: list[Series], settings: LightGBMParams, seed: int) -> GlobalModel:
     """Train one model on every window (each scaled by its own last season)."""
-    os.environ.setdefault("OMP_WAIT_POLICY", "passive")
     import lightgbm
 
     blocks, targets = [], []

@@ -17,6 +17,7 @@ narrower than the narrowest of them.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -38,7 +39,7 @@ from roadmap_pipelines.ml.forecasting.forecasters import (
 )
 from roadmap_pipelines.ml.forecasting.metrics import mase_scale
 from roadmap_pipelines.ml.forecasting.series import Series, failure
-from roadmap_pipelines.params.modelling_timeseries import ModellingTimeseriesParams
+from roadmap_pipelines.params.modelling_timeseries import ModellingTimeseriesParams, ModelName
 
 FORECAST_COLUMNS = [
     "series_id",
@@ -95,7 +96,7 @@ def refit_series(
     return result, failures
 
 
-def fallback_baseline(series: Series) -> str:
+def fallback_baseline(series: Series) -> ModelName:
     """The baseline a series without a backtest delivers: seasonal naive given two seasons."""
     m = series.season_length
     return "seasonal_naive" if m > 1 and len(series) >= 2 * m else "naive"
@@ -192,7 +193,7 @@ def choose_best(
     leaderboard: pd.DataFrame,
     available: dict[str, set[str]],
     method: str,
-    fallback: dict[str, str],
+    fallback: Mapping[str, str],
 ) -> tuple[dict[str, str], list[dict[str, Any]]]:
     """The delivered model per series (see the module docstring).
 

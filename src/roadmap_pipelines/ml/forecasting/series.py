@@ -220,6 +220,7 @@ def prepare_series(
             failures.append(failure(series_id, "input", f"series '{series_id}' {problem}"))
             status.append(_status(series_id, frequency, len(points), None, "failed", problem))
             continue
+        assert meta is not None  # _series_problem reports a series without a summary
         item = _planned(series_id, points, meta, columns, params)
         prepared[series_id] = item
         mode = "backtest" if not item.note else "fewer_folds"
@@ -245,6 +246,7 @@ def _planned(
     values = points[columns.value_column].to_numpy(dtype=float)
     settings = params.settings_for(meta["frequency"])
     m = settings.season_length or int(meta["season_length"])
+    cutoffs: tuple[int, ...]
     if np.all(values == values[0]):
         cutoffs, note = (), f"baselines only, no backtest: constant (every value is {values[0]:g})"
     else:

@@ -26,6 +26,7 @@ class Transform:
             return values
         if self.method == "log" or self.lambda_ == 0:
             return np.log(values)
+        assert self.lambda_ is not None  # a fitted boxcox transform carries its lambda
         return (np.power(values, self.lambda_) - 1.0) / self.lambda_
 
     def inverse(self, values: np.ndarray) -> np.ndarray:
@@ -34,6 +35,7 @@ class Transform:
             return values
         if self.method == "log" or self.lambda_ == 0:
             return np.exp(values)
+        assert self.lambda_ is not None  # a fitted boxcox transform carries its lambda
         base = self.lambda_ * values + 1.0
         # outside the transform's range a bound runs to the edge of the original scale
         edge = 0.0 if self.lambda_ > 0 else math.inf

@@ -54,7 +54,9 @@ def is_numeric(values: pd.Series) -> bool:
 def _numeric_counts(reference: pd.Series, current: pd.Series, bins: int) -> tuple[Any, Any]:
     ref = reference.dropna().astype("float64").to_numpy()
     cur = current.dropna().astype("float64").to_numpy()
-    edges = np.unique(np.quantile(ref, np.linspace(0, 1, bins + 1)[1:-1])) if len(ref) else []
+    edges: np.ndarray | list[float] = (
+        np.unique(np.quantile(ref, np.linspace(0, 1, bins + 1)[1:-1])) if len(ref) else []
+    )
     ref_counts = np.bincount(np.searchsorted(edges, ref, side="right"), minlength=len(edges) + 1)
     cur_counts = np.bincount(np.searchsorted(edges, cur, side="right"), minlength=len(edges) + 1)
     ref_counts = np.append(ref_counts, reference.isna().sum())

@@ -12,7 +12,7 @@ import io
 from pathlib import Path
 from typing import Any
 
-from roadmap_pipelines.project import canonical_pickle
+from roadmap_pipelines.ml import canonical_pickle
 
 
 class ModelFileError(RuntimeError):

@@ -27,7 +27,7 @@ from roadmap_pipelines.ml.data.tabular_cleaning import (
 from roadmap_pipelines.ml.features.row_features import create_features, created_feature_names
 from roadmap_pipelines.ml.tabular.search import predict
 from roadmap_pipelines.params.feature_engineering import FeatureParams
-from roadmap_pipelines.params.preprocessing import ColumnSpec, TabularParams
+from roadmap_pipelines.params.preprocessing import ColumnSpec, DType, TabularParams
 
 OnInvalid = Literal["fail", "reject"]
 REJECT_COLUMNS = ["row_id", "column", "check", "value"]
@@ -163,6 +163,8 @@ class Scorer:
             failures = row_failures(normalised, columns, self.tabular.allow_extra_columns)
             if failures is None:  # the batch as a whole fails (a missing column): say how
                 self._validate(normalised, columns)
+            # _validate raised for the batch-level failure, so per-row failures remain
+            assert failures is not None
             bad = sorted(set(failures["row"]))
             rejects = failures.assign(row_id=row_ids.loc[failures["row"]].to_numpy())
             rejects = rejects[REJECT_COLUMNS].reset_index(drop=True)
@@ -225,7 +227,7 @@ def _as_training_dtype(values: pd.Series, dtype: str) -> pd.Series:
     return values.astype(dtype)
 
 
-def _spec_dtype(dtype: str) -> str:
+def _spec_dtype(dtype: str) -> DType:
     """The declared dtype closest to a pandas dtype name of ``model_metadata.json``."""
     if dtype.lower().startswith(("int", "uint")):
         return "int"

@@ -12,7 +12,7 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -432,7 +432,9 @@ def search(
         return records
     values = grid(space) if settings.method == "grid" else {}
     sampler, n_trials = _sampler(name, settings, values, random_state)
-    direction = "maximize" if GREATER_IS_BETTER[rank_by] else "minimize"
+    direction: Literal["minimize", "maximize"] = (
+        "maximize" if GREATER_IS_BETTER[rank_by] else "minimize"
+    )
     # a trial worse than the median of the earlier trials on a fold stops there: the folds
     # it would have fitted go to trials that still look promising
     pruner = (

@@ -61,11 +61,11 @@ def specify_preprocessor(
                     f"{_KEY}.transform.numeric[{index}]: column '{column}' of "
                     f"'{tabular.dataset}' is {values.dtype}; move it to a categorical group"
                 )
-    for index, group in enumerate(params.transform.categorical):
+    for index, categorical in enumerate(params.transform.categorical):
         key = f"transform.categorical[{index}]"
-        for column in group.columns:
+        for column in categorical.columns:
             labels = set(feature_column(train, column, tabular, key).dropna().astype(str))
-            order = (group.categories or {}).get(column)
+            order = (categorical.categories or {}).get(column)
             unordered = sorted(labels - set(order)) if order is not None else []
             if unordered:
                 raise InputDataError(
@@ -73,8 +73,8 @@ def specify_preprocessor(
                     f"'{tabular.dataset}' are not in the declared order {order}; they would "
                     "all be encoded as unknown (-1)"
                 )
-    for index, group in enumerate(params.transform.text):
-        for column in group.columns:
+    for index, text in enumerate(params.transform.text):
+        for column in text.columns:
             feature_column(train, column, tabular, f"transform.text[{index}]")
     return build_preprocessor(params, problem_kind(problem), random_state)
 

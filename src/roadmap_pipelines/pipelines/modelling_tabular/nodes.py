@@ -40,6 +40,7 @@ from roadmap_pipelines.ml.tabular.search import (
     transform_folds,
     trials_table,
 )
+from roadmap_pipelines.ml.tabular.targets import split_target
 from roadmap_pipelines.params.modelling_tabular import Candidate, TabularModelling
 from roadmap_pipelines.params.problems import problem_kind
 from roadmap_pipelines.params.tasks import TaskParams
@@ -326,25 +327,6 @@ def describe_model(
     }
 
 
-def split_target(
-    table: pd.DataFrame, tabular: TaskParams, problem: Problem
-) -> tuple[pd.DataFrame, pd.Series]:
-    """Separate the target from the features, with labels as plain objects for classifiers."""
-    if tabular.target not in table.columns:
-        raise InputDataError(
-            f"target column '{tabular.target}' is missing from the features of '{tabular.dataset}'"
-        )
-    target = table[tabular.target]
-    if problem == "classification" and isinstance(target.dtype, pd.CategoricalDtype):
-        target = target.astype(object)
-    elif problem == "regression" and not pd.api.types.is_numeric_dtype(target):
-        raise InputDataError(
-            f"regression target '{tabular.target}' of '{tabular.dataset}' is {target.dtype}; "
-            "set tasks.<task>.problem: classification in parameters_tasks.yml, or make it numeric"
-        )
-    return table.drop(columns=[tabular.target]), target
-
-
 def _scoring(
     params: TabularModelling, problem: Problem, target: pd.Series, tabular: TaskParams
 ) -> Scoring:
@@ -491,6 +473,7 @@ def _check_target_transforms(
 
 
 def _check_cv(params: TabularModelling, features: pd.DataFrame, problem: Problem) -> None:
+    assert params.cv is not None  # a run without cv returns before candidates are compared
     if params.cv.strategy == "stratified_kfold" and problem == "regression":
         raise InputDataError(
             f"{_KEY}.cv.strategy: stratified_kfold keeps class shares per fold and needs a "

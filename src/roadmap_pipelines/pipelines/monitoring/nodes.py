@@ -119,18 +119,30 @@ def _performance(
         values = regression_metrics(actual.astype("float64").to_numpy(), predicted)
     else:
         proba = [c for c in predictions.columns if c.startswith("proba_")]
-        classes = [c.removeprefix("proba_") for c in proba]
+        # labels compared by their text: probability columns name the classes as strings, and
+        # an integer target may come back from the model as floats (2 and 2.0 are one class)
+        classes = [_label(c.removeprefix("proba_")) for c in proba]
+        positive = test_metrics.get("positive_class")
         values = classification_metrics(
-            actual.astype(object).to_numpy(),
-            predicted,
+            np.array([_label(value) for value in actual], dtype=object),
+            np.array([_label(value) for value in predicted], dtype=object),
             predictions.loc[labelled, proba].to_numpy() if proba else None,
             classes,
-            test_metrics.get("positive_class"),
+            None if positive is None else _label(positive),
         )
     return {
         "labelled_rows": int(labelled.sum()),
         "metrics": performance_change(test_metrics["metrics"], values, GREATER_IS_BETTER),
     }
+
+
+def _label(value: Any) -> str:
+    """A class label as text, with integral numbers written as integers (``2.0`` -> ``2``)."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    return str(int(number)) if number.is_integer() else str(value)
 
 
 def _plain(value: Any) -> Any:

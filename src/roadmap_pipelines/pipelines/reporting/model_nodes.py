@@ -219,9 +219,24 @@ def plot_search_history(trials: pd.DataFrame, modelling: TabularModelling) -> An
 # --- test-set evaluation --------------------------------------------------------------------
 
 
+def _label(value: Any) -> str:
+    """A class label as text, whole numbers without a decimal part: an integer target may
+    come back as ``1`` in ``actual`` and ``1.0`` in the model's classes."""
+    text = str(value)
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    return str(int(number)) if number.is_integer() else text
+
+
+def _labels(values: pd.Series) -> np.ndarray:
+    return np.array([_label(value) for value in values], dtype=object)
+
+
 def _probability_columns(predictions: pd.DataFrame) -> dict[str, str]:
     return {
-        column.removeprefix("proba_"): column
+        _label(column.removeprefix("proba_")): column
         for column in predictions.columns
         if column.startswith("proba_")
     }
@@ -263,10 +278,10 @@ def classification_curves(
     columns = _probability_columns(predictions)
     if not columns:
         return empty
-    actual = predictions["actual"].astype(str).to_numpy()
+    actual = _labels(predictions["actual"])
     positive = test_metrics.get("positive_class")
-    if positive is not None and str(positive) in columns:
-        scored = [str(positive)]
+    if positive is not None and _label(positive) in columns:
+        scored = [_label(positive)]
     else:
         scored = [label for label in sorted(columns) if 0 < (actual == label).sum() < len(actual)]
     if not scored:
@@ -374,8 +389,8 @@ def residual_points(predictions: pd.DataFrame, problem: str) -> pd.DataFrame:
 def confusion_counts(predictions: pd.DataFrame) -> pd.DataFrame:
     """Test rows by actual (index) and predicted (columns) class, classes in sorted order."""
     columns = _probability_columns(predictions)
-    actual = predictions["actual"].astype(str)
-    predicted = predictions["predicted"].astype(str)
+    actual = pd.Series(_labels(predictions["actual"]), name="actual")
+    predicted = pd.Series(_labels(predictions["predicted"]), name="predicted")
     classes = sorted(set(columns) | set(actual) | set(predicted))
     table = pd.crosstab(actual, predicted).reindex(index=classes, columns=classes, fill_value=0)
     return table.rename_axis(index="actual", columns="predicted").astype(int)
@@ -501,7 +516,7 @@ def _classification_figure(
             col=1,
         )
     if len(classes) == 1 and positive is not None:
-        prevalence = float((predictions["actual"].astype(str) == str(positive)).mean())
+        prevalence = float((_labels(predictions["actual"]) == _label(positive)).mean())
         figure.add_scatter(
             x=[0, 1],
             y=[round(prevalence, DIGITS)] * 2,
@@ -788,7 +803,7 @@ def compute_feature_importance(
         ``source`` (``permutation`` or ``model``), ``feature``, ``measure``, ``importance``,
         ``std`` and ``rank`` within the source; strongest first, rounded to 6 decimals.
     """
-    from roadmap_pipelines.pipelines.modelling_tabular.nodes import split_target
+    from roadmap_pipelines.ml.tabular.targets import split_target
 
     kind = problem_kind(problem)
     features, target = split_target(test, tabular, kind)

@@ -412,9 +412,9 @@ def plot_target_distribution(
         )
         return figure
     values = target.astype("float64").dropna()
-    everything = [(None, np.ones(len(values), dtype=bool))]
-    x, (counts,) = _numeric_counts(values, everything, params.distribution_bins)
-    figure.add_bar(x=x, y=rounded(counts), name=name, marker_color=colour(0))
+    everything: list[tuple[str | None, np.ndarray]] = [(None, np.ones(len(values), dtype=bool))]
+    x, (heights,) = _numeric_counts(values, everything, params.distribution_bins)
+    figure.add_bar(x=x, y=rounded(heights), name=name, marker_color=colour(0))
     for label, value, dash in (
         ("mean", values.mean(), "dash"),
         ("median", values.median(), "dot"),

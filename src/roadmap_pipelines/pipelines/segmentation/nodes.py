@@ -271,6 +271,7 @@ def fit_pca(
             )
     else:
         # the fewest components reaching the threshold (floating sums may end a hair short)
+        assert params.pca.variance_threshold is not None  # PCASpec sets exactly one of the two
         reached = np.flatnonzero(cumulative >= params.pca.variance_threshold - 1e-9)
         kept = int(reached[0]) + 1 if len(reached) else available
     names = [f"PC{index}" for index in range(1, available + 1)]
@@ -380,6 +381,7 @@ def cluster_candidates(
             for k in ks:
                 model = clone(clusterer)
                 if k is not None:
+                    assert k_name is not None  # k is searched only for a known k parameter
                     model.set_params(**{k_name: k})
                 found = model.fit_predict(data)
                 fits[k] = (np.asarray(found), getattr(model, "inertia_", None))

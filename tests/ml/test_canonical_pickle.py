@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import pickle
 
-from roadmap_pipelines.project import canonical_pickle
+from roadmap_pipelines.ml import canonical_pickle
 
 
 def _dumps(obj: object) -> bytes:

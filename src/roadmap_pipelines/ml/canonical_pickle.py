@@ -9,7 +9,7 @@ NumPy dtypes likewise: fitted arrays share one ``float64`` dtype object, unpickl
 each get their own, so a reloaded model pickled differently until dtypes were written in full
 too.
 
-Used as ``backend: roadmap_pipelines.project.canonical_pickle`` of ``pickle.PickleDataset``.
+Used as ``backend: roadmap_pipelines.ml.canonical_pickle`` of ``pickle.PickleDataset``.
 """
 
 from __future__ import annotations
