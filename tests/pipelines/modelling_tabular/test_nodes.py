@@ -854,7 +854,7 @@ def test_native_tree_model_is_reproducible_and_survives_pickling(tmp_path: Path)
     second = refit_best(train, *args, board, params, _tabular("price"), "regression", SEED)
     features = test.drop(columns=["price"])
     dataset = PickleDataset(
-        filepath=str(tmp_path / "model.pkl"), backend="roadmap_pipelines.project.canonical_pickle"
+        filepath=str(tmp_path / "model.pkl"), backend="roadmap_pipelines.ml.canonical_pickle"
     )
     dataset.save(first)
 
