@@ -193,7 +193,7 @@ def test_every_output_has_a_catalog_entry_with_the_right_type() -> None:
             "leaderboard": "CSVDataset",
             "fit_times": "JSONDataset",
             "model": "HashCheckedPickleDataset",
-            "model_metadata": "RoundedJSONDataset",  # 10 significant digits (repro)
+            "model_metadata": "JSONDataset",
             "test_metrics": "JSONDataset",
             "test_predictions": "ParquetDataset",
         }
