@@ -21,17 +21,13 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 import toy_estimators
+from roadmap_pipelines.ml.tabular.cv import cv_folds, evaluate, evaluate_batch, transform_folds
+from roadmap_pipelines.ml.tabular.prediction import Scoring, predict
 from roadmap_pipelines.ml.tabular.search import (
     FoldFitError,
-    Scoring,
-    cv_folds,
     estimator_params,
-    evaluate,
-    evaluate_batch,
     grid,
-    predict,
     search,
-    transform_folds,
     trials_table,
 )
 from roadmap_pipelines.params.modelling_tabular import Candidate, CrossValidation, Search

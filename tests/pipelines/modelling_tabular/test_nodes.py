@@ -932,7 +932,7 @@ def test_target_transform_is_refused_for_classification_and_for_targets_below_mi
 def test_preprocessor_is_fitted_once_per_fold_and_shared_by_trials_and_candidates(
     monkeypatch,
 ) -> None:
-    from roadmap_pipelines.ml.tabular import search as search_module
+    from roadmap_pipelines.ml.tabular import cv as cv_module
 
     train = _table(150, 0, "price")
     params = _params(
@@ -948,7 +948,7 @@ def test_preprocessor_is_fitted_once_per_fold_and_shared_by_trials_and_candidate
         }
     )
     calls = []
-    real = search_module.transform_folds
+    real = cv_module.transform_folds
     monkeypatch.setattr(
         "roadmap_pipelines.pipelines.modelling_tabular.nodes.transform_folds",
         lambda *args: calls.append(1) or real(*args),
@@ -958,7 +958,7 @@ def test_preprocessor_is_fitted_once_per_fold_and_shared_by_trials_and_candidate
 
     assert len(calls) == 1  # one preprocessor fit per fold for 3 trials of 2 candidates
     features, target = train.drop(columns=["price"]), train["price"]
-    folds = search_module.cv_folds(params.cv, features, target, 0)
+    folds = cv_module.cv_folds(params.cv, features, target, 0)
     for trial in trials.itertuples():
         pipeline = Pipeline(
             [("features", clone(_preprocessor("regression"))), ("model", _sklearn(trial))]
