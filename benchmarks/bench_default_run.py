@@ -69,12 +69,11 @@ def _default_lightgbm(project: Path) -> dict[str, dict[str, float]]:
     from sklearn.pipeline import Pipeline
 
     conf = project / "conf/base"
-    tabular = yaml.safe_load((conf / "parameters_preprocessing.yml").read_text())
-    problems = yaml.safe_load((conf / "parameters.yml").read_text())["problems"]
+    tasks = yaml.safe_load((conf / "parameters_tasks.yml").read_text())["tasks"]
     modelling = yaml.safe_load((conf / "parameters_modelling_tabular.yml").read_text())
     results = {}
     for task in ("credit", "ames"):
-        target = tabular["preprocessing"]["tabular"][task]["target"]
+        target = tasks[task]["target"]
         folder = project / f"data/04_feature/{task}"
         train, test = (pd.read_parquet(folder / f"{split}.parquet") for split in ("train", "test"))
         with open(folder / "tree_preprocessor.pkl", "rb") as file:
@@ -82,7 +81,7 @@ def _default_lightgbm(project: Path) -> dict[str, dict[str, float]]:
         x, y = train.drop(columns=[target]), train[target]
         x_test, y_test = test.drop(columns=[target]), test[target]
         common = {"random_state": 42, "n_jobs": 1, "verbose": -1}
-        if problems[task] == "regression":
+        if tasks[task]["problem"] == "regression":
             model = LGBMRegressor(n_estimators=300, learning_rate=0.05, **common)
             fitted = Pipeline([("features", clone(native)), ("model", model)]).fit(x, y)
             predicted = fitted.predict(x_test)
