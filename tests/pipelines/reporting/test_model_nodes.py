@@ -262,6 +262,7 @@ def test_multiclass_curves_are_per_class_one_vs_rest_with_a_macro_average() -> N
     macro = roc[roc["class"] == "macro average"]
     assert macro["fpr"].is_monotonic_increasing and macro["fpr"].iloc[-1] == 1.0
     assert macro["tpr"].is_monotonic_increasing and macro["tpr"].iloc[-1] == 1.0
+    assert macro[["fpr", "tpr"]].iloc[0].tolist() == [0.0, 0.0]
     assert set(pr["class"]) == set(calibration["class"]) == {"a", "b", "c", "macro average"}
     # calibration bins come from calibration_bins: every row lands in one of the 4 bins
     per_class = calibration[calibration["class"] != "macro average"]

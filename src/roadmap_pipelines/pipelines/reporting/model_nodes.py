@@ -323,6 +323,9 @@ def _macro(tables: list[list[pd.DataFrame]]) -> tuple[pd.DataFrame, pd.DataFrame
     rocs, prs, calibrations = tables
     grid = np.unique(np.concatenate([roc["fpr"].to_numpy() for roc in rocs]))
     tpr = np.mean([np.interp(grid, roc["fpr"], roc["tpr"]) for roc in rocs], axis=0)
+    # every ROC curve starts at (0, 0); interpolating at fpr 0 takes the top of the first
+    # vertical step, so the origin is put back in front
+    grid, tpr = np.concatenate([[0.0], grid]), np.concatenate([[0.0], tpr])
     recall = np.unique(np.concatenate([pr["recall"].to_numpy() for pr in prs]))
     # precision is a step function of recall: take each class's value at or after each recall
     precision = np.mean(
