@@ -47,6 +47,7 @@ lint: $(VENV)/.installed
 bench: $(VENV)/.installed
 	$(VENV)/bin/python benchmarks/bench_preprocessing.py
 	$(VENV)/bin/python benchmarks/bench_modelling.py
+	$(VENV)/bin/python benchmarks/bench_cli.py
 	$(VENV)/bin/python benchmarks/bench_timeseries.py
 	$(VENV)/bin/python benchmarks/bench_task_shapes.py
 	$(VENV)/bin/python benchmarks/bench_serving.py

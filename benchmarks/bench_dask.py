@@ -93,7 +93,9 @@ def run_search(
     from sklearn.model_selection import KFold
     from sklearn.pipeline import Pipeline
 
-    from roadmap_pipelines.ml.tabular.search import Scoring, evaluate_batch, search
+    from roadmap_pipelines.ml.tabular.cv import evaluate_batch
+    from roadmap_pipelines.ml.tabular.prediction import Scoring
+    from roadmap_pipelines.ml.tabular.search import search
     from roadmap_pipelines.params.modelling_tabular import Candidate, Search
 
     features, target = table

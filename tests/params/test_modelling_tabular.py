@@ -157,6 +157,18 @@ ERROR_CASES = {
         lambda p: p["candidates"]["ridge"]["search_space"].update(tol={"low": 0.1, "high": 1}),
         ["tol", "Unable to extract tag using discriminator 'type'"],
     ),
+    "pruning with a batch of trials": (
+        lambda p: p["search"].update(prune_after_trials=3, batch_size=4),
+        [
+            "search.prune_after_trials needs trials and folds evaluated one at a time",
+            "but search.batch_size is 4",
+            "set search.batch_size: 1, or prune_after_trials: null",
+        ],
+    ),
+    "pruning with parallel folds": (
+        lambda p: p.update(n_jobs=2, search={**p["search"], "prune_after_trials": 3}),
+        ["search.prune_after_trials needs", "but n_jobs is 2", "set n_jobs: 1"],
+    ),
     "grid larger than max_grid_size": (
         lambda p: p["search"].update(max_grid_size=4),
         ["candidates {'ridge': 5} have more grid points than search.max_grid_size (4)"],

@@ -214,3 +214,10 @@ class FeatureParams(StrictModel):
     creation: Creation = Creation()
     transform: Transform
     selection: Selection = Selection()
+    native_for_trees: bool = Field(
+        default=True,
+        description="estimators that handle missing values and categories themselves "
+        "(lightgbm, hist_gradient_boosting) get the transform's columns as they are, "
+        "categories as pandas categories with the training levels, instead of the transforms "
+        "and selectors; false gives every estimator the same preprocessor",
+    )

@@ -95,6 +95,11 @@ class Candidate(StrictModel):
     estimator: str
     params: dict[str, Any] = Field(default_factory=dict)
     search_space: dict[str, Dimension] = Field(default_factory=dict)
+    target_transform: Literal["log1p"] | None = Field(
+        default=None,
+        description="regression: fit on log1p(target) and predict expm1 of the estimate "
+        "(scikit-learn's TransformedTargetRegressor), for skewed positive targets",
+    )
 
     @field_validator("estimator")
     @classmethod
@@ -158,6 +163,13 @@ class Search(StrictModel):
         description="trials asked together and evaluated in parallel (with their folds); "
         "bayesian trials depend on it (TPE sees finished trials only), random and grid do not",
     )
+    prune_after_trials: PositiveInt | None = Field(
+        default=None,
+        description="once this many trials completed, a trial whose score on a fold is worse "
+        "than the median of the earlier trials on that fold skips its remaining folds "
+        "(Optuna's MedianPruner; trials and folds run one at a time: batch_size 1, n_jobs 1); "
+        "null: never prune",
+    )
 
 
 class TabularModelling(StrictModel):
@@ -178,6 +190,21 @@ class TabularModelling(StrictModel):
     n_jobs: int = Field(default=1, ge=1, description="folds fitted in parallel")
     estimator_threads: int = Field(default=1, ge=1, description="n_jobs given to estimators")
     candidates: dict[str, Candidate] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _pruning_sequential(self) -> TabularModelling:
+        # the pruner judges a trial by its earlier folds and by the trials before it, so its
+        # folds and trials must run one after another
+        if self.search.prune_after_trials is None:
+            return self
+        for key, value in (("search.batch_size", self.search.batch_size), ("n_jobs", self.n_jobs)):
+            if value > 1:
+                raise ValueError(
+                    f"search.prune_after_trials needs trials and folds evaluated one at a time, "
+                    f"but {key} is {value}: set {key}: 1, or prune_after_trials: null to "
+                    "evaluate in parallel without pruning"
+                )
+        return self
 
     @model_validator(mode="after")
     def _metrics_known(self) -> TabularModelling:

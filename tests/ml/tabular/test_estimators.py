@@ -11,11 +11,11 @@ from sklearn.base import clone, is_classifier, is_regressor
 
 from roadmap_pipelines.ml.tabular.estimators import (
     REGISTRY,
-    PolynomialRegression,
     estimator_class,
     known_names,
     make_estimator,
 )
+from roadmap_pipelines.ml.tabular.polynomial import PolynomialRegression
 
 SEED = 7
 THREADS = 3
@@ -123,7 +123,7 @@ def test_import_path_builds_with_its_kwargs() -> None:
     assert trees.fit(x, 3 * x.ravel()).predict(x).shape == (20,)
     # an import path needs no registry entry: our own class too
     poly = make_estimator(
-        "roadmap_pipelines.ml.tabular.estimators.PolynomialRegression",
+        "roadmap_pipelines.ml.tabular.polynomial.PolynomialRegression",
         "regression",
         {"degree": 3},
         0,

@@ -16,7 +16,7 @@ from roadmap_pipelines.ml.tabular.metrics import (
     classification_metrics,
     regression_metrics,
 )
-from roadmap_pipelines.ml.tabular.search import Scoring, score_predictions
+from roadmap_pipelines.ml.tabular.prediction import Scoring, score_predictions
 
 
 def test_every_metric_has_a_direction() -> None:

@@ -18,17 +18,15 @@ import pytest
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.linear_model import LinearRegression
 from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
 
 import toy_estimators
+from roadmap_pipelines.ml.tabular.cv import cv_folds, evaluate, evaluate_batch, transform_folds
+from roadmap_pipelines.ml.tabular.prediction import Scoring, predict
 from roadmap_pipelines.ml.tabular.search import (
     FoldFitError,
-    Scoring,
-    cv_folds,
     estimator_params,
-    evaluate,
-    evaluate_batch,
     grid,
-    predict,
     search,
     trials_table,
 )
@@ -426,10 +424,29 @@ def test_timeout_stops_starting_new_trials(table) -> None:
 
 
 def test_feature_parameters_route_to_the_preprocessor() -> None:
-    assert estimator_params({"C": 1, "features__transform__numeric_1__scale": None}) == {
-        "model__C": 1,
-        "features__transform__numeric_1__scale": None,
+    from sklearn.linear_model import Ridge
+    from sklearn.preprocessing import StandardScaler
+
+    pipeline = Pipeline([("features", StandardScaler()), ("model", Ridge())])
+    params = {"alpha": 1, "features__with_mean": False}
+
+    assert estimator_params(params, pipeline) == {
+        "model__alpha": 1,
+        "features__with_mean": False,
     }
+
+
+def test_parameters_of_a_target_transformed_regressor_route_inside_it() -> None:
+    from sklearn.compose import TransformedTargetRegressor
+    from sklearn.linear_model import Ridge
+    from sklearn.preprocessing import StandardScaler
+
+    model = TransformedTargetRegressor(Ridge(), func=np.log1p, inverse_func=np.expm1)
+    pipeline = Pipeline([("features", StandardScaler()), ("model", model)])
+    routed = estimator_params({"alpha": 3.0, "features__with_mean": False}, pipeline)
+
+    assert routed == {"model__regressor__alpha": 3.0, "features__with_mean": False}
+    assert pipeline.set_params(**routed).named_steps["model"].regressor.alpha == 3.0
 
 
 # -------------------------------------------------------------------------------------------
@@ -558,3 +575,104 @@ def test_predict_transforms_once_and_matches_the_pipelines_own_results() -> None
     values, none = predict(regression.fit(x, x.ravel() * 3), x, "regression")
     assert none is None
     np.testing.assert_allclose(values, x.ravel() * 3)
+
+
+# -------------------------------------------------------------------------------------------
+# pruning
+
+
+def test_pruning_stops_trials_worse_than_the_median_and_keeps_the_best(table) -> None:
+    space = {"c": {"type": "categorical", "choices": [15, 0, 30, 14, 1, 29, 16, 2]}}
+    settings = {"method": "grid", "prune_after_trials": 2}
+    records = _search(table, ConstantRegressor(), space, settings)
+    unpruned = _search(table, ConstantRegressor(), space, {"method": "grid"})
+
+    pruned = [r for r in records if r["state"] == "pruned"]
+    assert pruned and all(len(r["folds"]) < 3 for r in pruned)
+    assert all(r["state"] == "complete" for r in records[:2])  # the startup trials run fully
+    # the best trial and its score are those of the search without pruning
+    assert _best(records)["params"] == _best(unpruned)["params"] == {"c": 15}
+    assert _mean(_best(records)) == _mean(_best(unpruned))
+    fits = sum(len(r["folds"]) for r in records)
+    assert fits < sum(len(r["folds"]) for r in unpruned) == 24
+
+
+def test_pruned_trials_have_no_scores_in_the_trials_table(table) -> None:
+    space = {"c": {"type": "categorical", "choices": [15, 14, 0, 30]}}
+    records = _search(
+        table, ConstantRegressor(), space, {"method": "grid", "prune_after_trials": 1}
+    )
+    pruned = trials_table(records, ("mse", "mae")).query("state == 'pruned'")
+
+    assert len(pruned) >= 1
+    assert pruned["mse_mean"].isna().all() and (pruned["errors"] == "").all()
+
+
+def test_pruning_is_off_by_default(table) -> None:
+    space = {"c": {"type": "categorical", "choices": [15, 0, 30, 14, 1]}}
+    records = _search(table, ConstantRegressor(), space, {"method": "grid"})
+
+    assert {r["state"] for r in records} == {"complete"}
+
+
+def test_pruning_runs_folds_one_at_a_time_whatever_n_jobs_evaluate_batch_gets(table) -> None:
+    features, target = table
+    folds = _kfold(features, target)
+    seen = []
+
+    def stop_after(fold: int, record: dict[str, Any]) -> bool:
+        seen.append((fold, record["mse"]))
+        return fold == 1  # prune after the second fold
+
+    (records,) = evaluate_batch(
+        _pipeline(ConstantRegressor(c=3.0)),
+        [{}],
+        features,
+        target,
+        folds,
+        MSE,
+        n_jobs=2,
+        stop_after=stop_after,
+    )
+
+    assert [r["fold"] for r in records] == [0, 1]  # the third fold never ran
+    assert seen == [(0, records[0]["mse"]), (1, records[1]["mse"])]
+
+
+def test_a_batch_on_shared_fold_transforms_scores_as_whole_pipelines_do(table) -> None:
+    # the batched (and parallel) path fits only the estimator on the shared transforms, except
+    # for parameter sets that tune the preprocessor: every score is the whole pipeline's
+    features, target = table[0][["x", "row_id"]], table[1]
+    folds = _kfold(features, target)
+    pipeline = Pipeline([("features", StandardScaler()), ("model", LinearRegression())])
+    shared = transform_folds(pipeline.named_steps["features"], features, target, folds)
+    param_sets = [
+        {"model__fit_intercept": True},
+        {"model__fit_intercept": False},
+        {"features__with_mean": False, "model__fit_intercept": False},
+    ]
+
+    batched = evaluate_batch(
+        pipeline, param_sets, features, target, folds, MSE, n_jobs=2, transformed=shared
+    )
+
+    for params, records in zip(param_sets, batched, strict=True):
+        whole = evaluate(pipeline, params, features, target, folds, MSE, n_jobs=1)
+        assert [r["mse"] for r in records] == pytest.approx([r["mse"] for r in whole], rel=1e-12)
+    # the shared transforms are centred: without an intercept only a re-fitted, uncentred
+    # preprocessor gives different scores, so the third set did not use them
+    assert [r["mse"] for r in batched[1]] != pytest.approx([r["mse"] for r in batched[2]])
+
+
+def test_a_failed_shared_transform_fails_the_fold_of_every_trial_in_a_batch(table) -> None:
+    features, target = table
+    folds = _kfold(features, target)
+    shared = transform_folds(StandardScaler(), features[["group"]], target, folds)
+    pipeline = Pipeline([("features", StandardScaler()), ("model", LinearRegression())])
+
+    batched = evaluate_batch(
+        pipeline, [{}, {}], features[["group"]], target, folds, MSE, n_jobs=1, transformed=shared
+    )
+
+    errors = [record["error"] for records in batched for record in records]
+    assert len(errors) == 6 and all(error and "ValueError" in error for error in errors)

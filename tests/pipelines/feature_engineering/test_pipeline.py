@@ -35,6 +35,7 @@ OUTPUTS = (
     "feature_train",
     "feature_test",
     "feature_preprocessor",
+    "feature_tree_preprocessor",
     "feature_report",
     "feature_correlation_matrix",
 )
@@ -143,6 +144,7 @@ def test_pipeline_runs_once_per_task_under_its_namespace() -> None:
             "create_train_features",
             "create_test_features",
             "specify_preprocessor",
+            "specify_tree_preprocessor",
             "report_features",
         )
     }

@@ -21,6 +21,7 @@ from sklearn.pipeline import Pipeline
 
 import toy_estimators
 from roadmap_pipelines.errors import InputDataError
+from roadmap_pipelines.ml.features.native import build_native_preprocessor
 from roadmap_pipelines.ml.features.preprocessor import build_preprocessor
 from roadmap_pipelines.ml.tabular.search import FoldFitError
 from roadmap_pipelines.params.feature_engineering import FeatureParams
@@ -128,9 +129,11 @@ def credit() -> dict[str, Any]:
     tabular = _tabular("Status")
     preprocessor = _preprocessor("classification")
     trials, board, fit_times = search_candidates(
-        train, preprocessor, params, tabular, "classification", SEED
+        train, preprocessor, preprocessor, params, tabular, "classification", SEED
     )
-    model = refit_best(train, preprocessor, board, params, tabular, "classification", SEED)
+    model = refit_best(
+        train, preprocessor, preprocessor, board, params, tabular, "classification", SEED
+    )
     report, predictions = evaluate_on_test(model, test, params, tabular, "classification")
     return {
         "train": train,
@@ -154,8 +157,12 @@ def ames() -> dict[str, Any]:
     params = _params(**REGRESSION)
     tabular = _tabular("price")
     preprocessor = _preprocessor("regression")
-    trials, board, _ = search_candidates(train, preprocessor, params, tabular, "regression", SEED)
-    model = refit_best(train, preprocessor, board, params, tabular, "regression", SEED)
+    trials, board, _ = search_candidates(
+        train, preprocessor, preprocessor, params, tabular, "regression", SEED
+    )
+    model = refit_best(
+        train, preprocessor, preprocessor, board, params, tabular, "regression", SEED
+    )
     report, predictions = evaluate_on_test(model, test, params, tabular, "regression")
     return {
         "train": train,
@@ -256,6 +263,7 @@ def test_leaderboard_ranks_log_loss_lowest_first(credit) -> None:
     _, board, _ = search_candidates(
         credit["train"],
         credit["preprocessor"],
+        credit["preprocessor"],
         params,
         credit["tabular"],
         "classification",
@@ -299,7 +307,13 @@ def test_no_fold_ever_fits_on_its_validation_rows() -> None:
     )
     toy_estimators.FITTED_ROWS.clear()
     search_candidates(
-        train, _preprocessor("classification"), params, _tabular("Status"), "classification", 1
+        train,
+        _preprocessor("classification"),
+        _preprocessor("classification"),
+        params,
+        _tabular("Status"),
+        "classification",
+        1,
     )
     folds = list(StratifiedKFold(3, shuffle=True, random_state=1).split(train, train["Status"]))
     assert len(toy_estimators.FITTED_ROWS) == 3
@@ -326,7 +340,13 @@ def test_failing_candidate_is_recorded_and_the_others_still_rank(credit) -> None
         }
     )
     trials, board, _ = search_candidates(
-        credit["train"], credit["preprocessor"], params, credit["tabular"], "classification", 1
+        credit["train"],
+        credit["preprocessor"],
+        credit["preprocessor"],
+        params,
+        credit["tabular"],
+        "classification",
+        1,
     )
     broken = trials[trials["candidate"] == "broken"]
     assert (broken["state"] == "failed").all() and len(broken) == 2
@@ -349,7 +369,13 @@ def test_every_trial_failing_is_a_clear_error(credit) -> None:
     )
     with pytest.raises(InputDataError) as raised:
         search_candidates(
-            credit["train"], credit["preprocessor"], params, credit["tabular"], "classification", 1
+            credit["train"],
+            credit["preprocessor"],
+            credit["preprocessor"],
+            params,
+            credit["tabular"],
+            "classification",
+            1,
         )
     assert str(raised.value).startswith(
         "every trial of every candidate failed; first errors: broken: fold 0: RuntimeError: "
@@ -371,7 +397,13 @@ def test_failing_fold_with_raise_stops_with_a_fold_fit_error(credit) -> None:
         r"cannot fit at strength 1",
     ):
         search_candidates(
-            credit["train"], credit["preprocessor"], params, credit["tabular"], "classification", 1
+            credit["train"],
+            credit["preprocessor"],
+            credit["preprocessor"],
+            params,
+            credit["tabular"],
+            "classification",
+            1,
         )
 
 
@@ -382,7 +414,15 @@ def test_failing_fold_with_raise_stops_with_a_fold_fit_error(credit) -> None:
 def _search_error(train, params, problem="classification", target="Status") -> str:
     toy_estimators.FITTED_ROWS.clear()
     with pytest.raises(InputDataError) as raised:
-        search_candidates(train, _preprocessor(problem), params, _tabular(target), problem, SEED)
+        search_candidates(
+            train,
+            _preprocessor(problem),
+            _preprocessor(problem),
+            params,
+            _tabular(target),
+            problem,
+            SEED,
+        )
     assert toy_estimators.FITTED_ROWS == []  # nothing was fitted
     return str(raised.value)
 
@@ -536,7 +576,13 @@ def test_refit_with_cv_null_fits_the_one_candidate_on_all_rows() -> None:
     )
     toy_estimators.FITTED_ROWS.clear()
     trials, board, fit_times = search_candidates(
-        train, _preprocessor("regression"), params, _tabular("price"), "regression", SEED
+        train,
+        _preprocessor("regression"),
+        _preprocessor("regression"),
+        params,
+        _tabular("price"),
+        "regression",
+        SEED,
     )
     assert toy_estimators.FITTED_ROWS == []  # no CV: nothing fitted before the refit
     assert trials.empty and fit_times == {}
@@ -552,7 +598,14 @@ def test_refit_with_cv_null_fits_the_one_candidate_on_all_rows() -> None:
         }
     ]
     model = refit_best(
-        train, _preprocessor("regression"), board, params, _tabular("price"), "regression", 0
+        train,
+        _preprocessor("regression"),
+        _preprocessor("regression"),
+        board,
+        params,
+        _tabular("price"),
+        "regression",
+        0,
     )
     assert [sorted(train["row_id"])] == toy_estimators.FITTED_ROWS
     assert model.named_steps["model"].mean_ == pytest.approx(train["price"].mean())
@@ -564,6 +617,7 @@ def test_refit_reads_a_leaderboard_loaded_back_from_csv(credit, tmp_path: Path) 
     board = pd.read_csv(path)
     model = refit_best(
         credit["train"],
+        credit["preprocessor"],
         credit["preprocessor"],
         board,
         credit["params"],
@@ -726,3 +780,205 @@ def test_the_model_is_the_whole_pipeline_and_takes_raw_rows_with_unseen_categori
     # an unseen category is all zeros in the one-hot columns
     encoded = model[:-1].transform(raw)
     assert encoded.loc[raw.index[0], ["cat_a", "cat_b", "cat_c"]].tolist() == [0.0, 0.0, 0.0]
+
+
+# -------------------------------------------------------------------------------------------
+# the tree models' fast path and target transforms
+
+
+def _native(problem: str) -> Pipeline:
+    return build_native_preprocessor(FeatureParams.model_validate(FEATURES).transform)
+
+
+def test_tree_models_get_native_columns_and_linear_models_the_full_preprocessor() -> None:
+    train = _table(120, 0, "price")
+    params = _params(
+        **{
+            **REGRESSION,
+            "candidates": {
+                "ridge": {"estimator": "ridge"},
+                "lightgbm": {"estimator": "lightgbm", "params": {"n_estimators": 20}},
+                "hgb": {"estimator": "hist_gradient_boosting", "params": {"max_iter": 20}},
+                "tuned": {
+                    "estimator": "lightgbm",
+                    "params": {"n_estimators": 20, "features__transform__sparse_threshold": 0.5},
+                },
+            },
+        }
+    )
+    _, board, _ = search_candidates(
+        train,
+        _preprocessor("regression"),
+        _native("regression"),
+        params,
+        _tabular("price"),
+        "regression",
+        SEED,
+    )
+    steps = {}
+    for name in ("ridge", "lightgbm", "hgb", "tuned"):
+        one = board.assign(best=board["candidate"] == name)
+        model = refit_best(
+            train,
+            _preprocessor("regression"),
+            _native("regression"),
+            one,
+            params,
+            _tabular("price"),
+            "regression",
+            SEED,
+        )
+        steps[name] = type(model.named_steps["features"].steps[0][1]).__name__
+    assert steps == {
+        "ridge": "ColumnTransformer",
+        "lightgbm": "NativeColumns",
+        "hgb": "NativeColumns",
+        # tuning the preprocessor needs the preprocessor
+        "tuned": "ColumnTransformer",
+    }
+    assert board["n_failed"].sum() == 0
+
+
+def test_native_tree_model_is_reproducible_and_survives_pickling(tmp_path: Path) -> None:
+    train, test = _table(200, 0, "price"), _table(50, 1, "price")
+    test.loc[0, "cat"] = pd.NA  # missing at predict time stays missing
+    params = _params(
+        **{
+            **REGRESSION,
+            "candidates": {"lightgbm": {"estimator": "lightgbm", "params": {"n_estimators": 30}}},
+        }
+    )
+    args = (_preprocessor("regression"), _native("regression"))
+    _, board, _ = search_candidates(train, *args, params, _tabular("price"), "regression", SEED)
+    first = refit_best(train, *args, board, params, _tabular("price"), "regression", SEED)
+    second = refit_best(train, *args, board, params, _tabular("price"), "regression", SEED)
+    features = test.drop(columns=["price"])
+    dataset = PickleDataset(
+        filepath=str(tmp_path / "model.pkl"), backend="roadmap_pipelines.ml.canonical_pickle"
+    )
+    dataset.save(first)
+
+    expected = first.predict(features)
+    np.testing.assert_array_equal(second.predict(features), expected)
+    np.testing.assert_array_equal(dataset.load().predict(features), expected)
+    booster = first.named_steps["model"]
+    assert booster.booster_.pandas_categorical == [["a", "b", "c"]]
+
+
+def test_log1p_target_transform_wraps_the_regressor_and_routes_searched_parameters() -> None:
+    train = _table(150, 0, "price")
+    train["price"] = np.exp(train["price"] / 3)
+    params = _params(
+        **{
+            **REGRESSION,
+            "candidates": {
+                "ridge_log": {
+                    "estimator": "ridge",
+                    "target_transform": "log1p",
+                    "search_space": {"alpha": {"type": "categorical", "choices": [0.5, 2.0]}},
+                }
+            },
+        }
+    )
+    args = (_preprocessor("regression"), _native("regression"))
+    trials, board, _ = search_candidates(train, *args, params, _tabular("price"), "regression", 0)
+    model = refit_best(train, *args, board, params, _tabular("price"), "regression", 0)
+
+    assert (trials["state"] == "complete").all() and len(trials) == 2
+    wrapped = model.named_steps["model"]
+    assert wrapped.regressor_.alpha == json.loads(board.loc[0, "params"])["alpha"]
+    features = train.drop(columns=["price"])
+    transformed = model[:-1].transform(features)
+    np.testing.assert_allclose(
+        model.predict(features), np.expm1(wrapped.regressor_.predict(transformed))
+    )
+
+
+def test_target_transform_is_refused_for_classification_and_for_targets_below_minus_one() -> None:
+    classification = _params(
+        **{
+            **CLASSIFICATION,
+            "candidates": {"ridge": {"estimator": "ridge", "target_transform": "log1p"}},
+        }
+    )
+    with pytest.raises(InputDataError, match="candidates.ridge.target_transform: applies to"):
+        search_candidates(
+            _table(60, 0, "Status"),
+            _preprocessor("classification"),
+            _native("classification"),
+            classification,
+            _tabular("Status"),
+            "classification",
+            0,
+        )
+    regression = _params(
+        **{
+            **REGRESSION,
+            "candidates": {"ridge": {"estimator": "ridge", "target_transform": "log1p"}},
+        }
+    )
+    with pytest.raises(InputDataError, match="log1p needs a target above -1"):
+        search_candidates(
+            _table(60, 0, "price"),
+            _preprocessor("regression"),
+            _native("regression"),
+            regression,
+            _tabular("price"),
+            "regression",
+            0,
+        )
+
+
+def test_preprocessor_is_fitted_once_per_fold_and_shared_by_trials_and_candidates(
+    monkeypatch,
+) -> None:
+    from roadmap_pipelines.ml.tabular import cv as cv_module
+
+    train = _table(150, 0, "price")
+    params = _params(
+        **{
+            **REGRESSION,
+            "candidates": {
+                "ridge": {
+                    "estimator": "ridge",
+                    "search_space": {"alpha": {"type": "categorical", "choices": [0.1, 10.0]}},
+                },
+                "lasso": {"estimator": "lasso", "params": {"alpha": 0.01}},
+            },
+        }
+    )
+    calls = []
+    real = cv_module.transform_folds
+    monkeypatch.setattr(
+        "roadmap_pipelines.pipelines.modelling_tabular.nodes.transform_folds",
+        lambda *args: calls.append(1) or real(*args),
+    )
+    args = (_preprocessor("regression"), _native("regression"))
+    trials, _, _ = search_candidates(train, *args, params, _tabular("price"), "regression", 0)
+
+    assert len(calls) == 1  # one preprocessor fit per fold for 3 trials of 2 candidates
+    features, target = train.drop(columns=["price"]), train["price"]
+    folds = cv_module.cv_folds(params.cv, features, target, 0)
+    for trial in trials.itertuples():
+        pipeline = Pipeline(
+            [("features", clone(_preprocessor("regression"))), ("model", _sklearn(trial))]
+        )
+        expected = [
+            metrics.root_mean_squared_error(
+                target.iloc[valid],
+                clone(pipeline)
+                .fit(features.iloc[fit], target.iloc[fit])
+                .predict(features.iloc[valid]),
+            )
+            for fit, valid in folds
+        ]
+        assert trial.rmse_mean == pytest.approx(np.mean(expected), rel=1e-12)
+
+
+def _sklearn(trial: Any) -> Any:
+    from sklearn.linear_model import Lasso, Ridge
+
+    chosen = json.loads(trial.params)
+    if trial.candidate == "ridge":
+        return Ridge(alpha=chosen["alpha"], random_state=0)
+    return Lasso(alpha=0.01, random_state=0)

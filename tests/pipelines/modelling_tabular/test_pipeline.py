@@ -19,6 +19,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
 from project_runs import PROJECT_ROOT, catalog_datasets
+from roadmap_pipelines.ml.features.native import build_native_preprocessor
 from roadmap_pipelines.ml.features.preprocessor import build_preprocessor
 from roadmap_pipelines.params.feature_engineering import FeatureParams
 from roadmap_pipelines.params.modelling_tabular import TabularModelling
@@ -115,6 +116,9 @@ def _catalog() -> DataCatalog:
             f"{task}.feature_preprocessor": MemoryDataset(
                 build_preprocessor(features, PROBLEMS[task], 42), copy_mode="assign"
             ),
+            f"{task}.feature_tree_preprocessor": MemoryDataset(
+                build_native_preprocessor(features.transform), copy_mode="assign"
+            ),
             f"params:modelling_tabular.{task}": MemoryDataset(
                 TabularModelling.model_validate(PARAMS[task])
             ),
@@ -159,7 +163,12 @@ def test_pipeline_runs_once_per_task_under_its_namespace() -> None:
         *(
             f"{task}.{name}"
             for task in TABULAR_TASKS
-            for name in ("feature_train", "feature_test", "feature_preprocessor")
+            for name in (
+                "feature_train",
+                "feature_test",
+                "feature_preprocessor",
+                "feature_tree_preprocessor",
+            )
         ),
     }
     assert pipeline.all_outputs() == {

@@ -10,7 +10,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.base import clone
 
 from roadmap_pipelines.errors import InputDataError
 from roadmap_pipelines.ml.clustering.clusterers import is_hierarchical, linkage_matrix
@@ -69,6 +68,8 @@ def fit_trials(
             found = cut_tree(tree, n_clusters=k).ravel() if k is not None else clusterer.labels_
             fits[k] = (found, None)
         return fits, tree
+    from sklearn.base import clone
+
     for k in ks:
         model = clone(clusterer)
         if k is not None:

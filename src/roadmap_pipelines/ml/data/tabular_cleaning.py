@@ -1,17 +1,21 @@
 """Validate, normalise and clean tabular rows: one implementation for training and scoring.
 
-The preprocessing pipeline calls these functions on its splits; the deployable scorer
-(``roadmap_pipelines.ml.tabular.scoring``) calls the same ones on new rows, with the cleaning
-rules the training run fitted, so a served row is prepared exactly as a test row was.
+The preprocessing pipeline calls these functions on its splits (learning the cleaning rules on
+the train split only); the deployable scorer (``roadmap_pipelines.ml.tabular.scoring``) calls
+the same ones on new rows, with the cleaning rules the training run fitted, so a served row is
+prepared exactly as a test row was.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
+from roadmap_pipelines.errors import InputDataError
 from roadmap_pipelines.ml.data.quality_report import QualityStep, record
 from roadmap_pipelines.ml.data.table_schema import validate_table
 from roadmap_pipelines.params.preprocessing import ColumnSpec, TabularParams
@@ -143,3 +147,85 @@ def apply_cleaning_rules(
         rule = "kept_in_test" if action == "drop" and split == "test" else action
         steps.append(record(dataset, "outliers", rule, outside.sum(), column, split))
     return data.reset_index(drop=True), steps
+
+
+def _json_value(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _impute_value(train: pd.DataFrame, column: str, spec: ColumnSpec, rule: Any, dataset: str):
+    from sklearn.impute import SimpleImputer
+
+    observed = train[[column]]
+    if rule.strategy != "constant" and observed[column].notna().sum() == 0:
+        raise InputDataError(
+            f"Dataset '{dataset}': column '{column}' has no value in the train split, so its "
+            f"'{rule.strategy}' imputation has nothing to learn from; use strategy constant."
+        )
+    if isinstance(observed[column].dtype, pd.CategoricalDtype) or spec.dtype in ("string", "bool"):
+        observed = observed.astype(object).where(observed.notna(), np.nan)
+    else:
+        observed = observed.astype("float64")
+    imputer = SimpleImputer(strategy=rule.strategy, fill_value=rule.fill_value)
+    value = _json_value(imputer.fit(observed).statistics_[0])
+    if spec.dtype == "int" and isinstance(value, float):
+        value = round(value)
+    return value
+
+
+def learn_cleaning_rules(train: pd.DataFrame, params: TabularParams) -> dict[str, Any]:
+    """Learn, from the train split only, which columns to drop, fill values and outlier bounds.
+
+    Args:
+        train: The train split.
+        params: The task's ``preprocessing.tabular.<task>`` parameters.
+
+    Returns:
+        JSON-ready rules: ``dropped_columns`` (name to missing share), ``impute`` (name to
+        fill value) and ``outliers`` (name to lower, upper and action).
+
+    Raises:
+        InputDataError: If a statistic cannot be learnt (a column with no train value).
+    """
+    cleaning = params.cleaning
+    missing_share = train.isna().mean()
+    dropped = {}
+    if cleaning.drop_columns_missing_over is not None:
+        over = missing_share[missing_share > cleaning.drop_columns_missing_over]
+        dropped = {name: round(float(share), 6) for name, share in over.items()}
+        dropped.pop(params.target, None)
+
+    impute = {
+        column: _impute_value(train, column, params.columns[column], rule, params.dataset)
+        for column, rule in cleaning.impute.items()
+        if column not in dropped
+    }
+
+    outliers = {}
+    for column, rule in cleaning.outliers.items():
+        if column in dropped:
+            continue
+        values = train[column].dropna().astype("float64")
+        needed = 2 if rule.method == "zscore" else 1  # a standard deviation needs two values
+        if len(values) < needed:
+            raise InputDataError(
+                f"Dataset '{params.dataset}': column '{column}' has {len(values)} value(s) in "
+                f"the train split; '{rule.method}' outlier bounds need at least {needed}."
+            )
+        if rule.method == "iqr":
+            q1, q3 = values.quantile([0.25, 0.75])
+            lower, upper = q1 - rule.threshold * (q3 - q1), q3 + rule.threshold * (q3 - q1)
+        else:
+            lower = values.mean() - rule.threshold * values.std()
+            upper = values.mean() + rule.threshold * values.std()
+        if params.columns[column].dtype == "int":
+            lower, upper = math.ceil(lower), math.floor(upper)
+        if not lower < upper:
+            raise InputDataError(
+                f"Dataset '{params.dataset}': column '{column}' has no spread in the train split "
+                f"for the '{rule.method}' rule (bounds [{lower}, {upper}]; most values equal "
+                f"{values.mode().iloc[0]}), so it would {rule.action} every other value. Remove "
+                f"the rule for '{column}' or use another method."
+            )
+        outliers[column] = {"lower": float(lower), "upper": float(upper), "action": rule.action}
+    return {"dropped_columns": dropped, "impute": impute, "outliers": outliers}

@@ -7,7 +7,6 @@ the saved model carries exactly the transforms it was trained with (the leakage 
 
 from __future__ import annotations
 
-import re
 from functools import partial
 from typing import Any, Literal
 
@@ -36,6 +35,7 @@ from sklearn.preprocessing import (
 )
 
 from roadmap_pipelines.ml.features.correlation_filter import CorrelationFilter
+from roadmap_pipelines.ml.features.native import safe_feature_name
 from roadmap_pipelines.params.feature_engineering import (
     CategoricalGroup,
     FeatureParams,
@@ -47,9 +47,6 @@ from roadmap_pipelines.params.feature_engineering import (
 Problem = Literal["classification", "regression"]
 PROBLEMS: tuple[Problem, ...] = ("classification", "regression")
 
-# LightGBM rewrites these characters in feature names, after which scikit-learn's check that
-# the names at predict time match those at fit time fails.
-_UNSAFE_IN_NAMES = re.compile(r"[\s\"',:\[\]{}]")
 _SCALERS = {"standard": StandardScaler, "minmax": MinMaxScaler, "robust": RobustScaler}
 _MISSING_LABEL = "missing"
 
@@ -102,7 +99,7 @@ def build_preprocessor(params: FeatureParams, problem: Problem, random_state: in
 
 def onehot_feature_name(column: str, label: object) -> str:
     """Name a one-hot column ``<column>_<label>``, with characters LightGBM rewrites as ``_``."""
-    return _UNSAFE_IN_NAMES.sub("_", f"{column}_{label}")
+    return safe_feature_name(f"{column}_{label}")
 
 
 def _numeric(group: NumericGroup) -> Pipeline | str:
@@ -255,4 +252,4 @@ class TextTfidf(TransformerMixin, BaseEstimator):
     def get_feature_names_out(self, input_features: Any = None) -> Any:
         """``<column>__<term>`` for every kept term."""
         terms = self.vectorizer_.get_feature_names_out()
-        return np.array([_UNSAFE_IN_NAMES.sub("_", f"{self.column_}__{term}") for term in terms])
+        return np.array([safe_feature_name(f"{self.column_}__{term}") for term in terms])

@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from sklearn.base import clone
-from sklearn.pipeline import Pipeline
+from typing import TYPE_CHECKING, Any
 
 from roadmap_pipelines.errors import InputDataError
+
+if TYPE_CHECKING:
+    from sklearn.pipeline import Pipeline
 
 
 def needs_target(step: Any) -> bool:
@@ -25,6 +25,7 @@ def needs_target(step: Any) -> bool:
         SelectPercentile,
         SequentialFeatureSelector,
     )
+    from sklearn.pipeline import Pipeline
     from sklearn.utils import get_tags
 
     if isinstance(step, str):  # "drop", "passthrough"
@@ -62,7 +63,9 @@ def without_supervised_steps(preprocessor: Pipeline, where: str) -> tuple[Pipeli
     Raises:
         InputDataError: If every column group needs the target, so nothing would be left.
     """
+    from sklearn.base import clone
     from sklearn.compose import ColumnTransformer
+    from sklearn.pipeline import Pipeline
 
     copy = clone(preprocessor)
     removed: list[str] = []

@@ -4,7 +4,8 @@
 configured, unfitted scikit-learn-compatible estimator. A name containing a dot is imported
 (``sklearn.ensemble.ExtraTreesClassifier``, ``xgboost.XGBRegressor`` once ``xgboost`` is in
 ``trusted_packages``…): only estimator classes of trusted packages. Classes are imported
-only when built, so listing the registry stays cheap.
+only when built, so listing the registry (and the CLI, which reads it through the parameter
+models) stays cheap: this module imports no scientific library.
 """
 
 from __future__ import annotations
@@ -15,9 +16,6 @@ import inspect
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
-
-from sklearn.base import BaseEstimator, RegressorMixin
-from sklearn.utils.validation import check_is_fitted
 
 from roadmap_pipelines.compat import lightgbm_parameter_aliases
 from roadmap_pipelines.ml.import_policy import import_class
@@ -34,6 +32,8 @@ class Entry:
     defaults: dict[str, Any] = field(default_factory=dict)
     # scikit-learn 1.8 deprecated n_jobs on LogisticRegression, where it no longer does anything
     takes_threads: bool = True
+    # splits on missing values and pandas categories itself (the preprocessor's fast path)
+    native_features: bool = False
 
 
 _LIGHTGBM_DEFAULTS = {"deterministic": True, "force_row_wise": True, "verbose": -1}
@@ -41,7 +41,7 @@ _LIGHTGBM_DEFAULTS = {"deterministic": True, "force_row_wise": True, "verbose": 
 REGISTRY: dict[str, Entry] = {
     "linear_regression": Entry(None, "sklearn.linear_model.LinearRegression"),
     "polynomial_regression": Entry(
-        None, "roadmap_pipelines.ml.tabular.estimators.PolynomialRegression"
+        None, "roadmap_pipelines.ml.tabular.polynomial.PolynomialRegression"
     ),
     "ridge": Entry("sklearn.linear_model.RidgeClassifier", "sklearn.linear_model.Ridge"),
     "lasso": Entry(None, "sklearn.linear_model.Lasso"),
@@ -64,8 +64,14 @@ REGISTRY: dict[str, Entry] = {
     "hist_gradient_boosting": Entry(
         "sklearn.ensemble.HistGradientBoostingClassifier",
         "sklearn.ensemble.HistGradientBoostingRegressor",
+        native_features=True,
     ),
-    "lightgbm": Entry("lightgbm.LGBMClassifier", "lightgbm.LGBMRegressor", _LIGHTGBM_DEFAULTS),
+    "lightgbm": Entry(
+        "lightgbm.LGBMClassifier",
+        "lightgbm.LGBMRegressor",
+        _LIGHTGBM_DEFAULTS,
+        native_features=True,
+    ),
     "mlp": Entry(
         "sklearn.neural_network.MLPClassifier",
         "sklearn.neural_network.MLPRegressor",
@@ -77,6 +83,16 @@ REGISTRY: dict[str, Entry] = {
 def known_names(problem: Problem) -> list[str]:
     """The short names that solve ``problem``, sorted."""
     return sorted(name for name, entry in REGISTRY.items() if getattr(entry, problem))
+
+
+def handles_native_features(name: str, problem: Problem) -> bool:
+    """Whether the estimator ``name`` (short name or import path) splits on missing values and
+    pandas categories itself, so the feature preprocessor's fast path suits it."""
+    entry = REGISTRY.get(name)
+    if entry is not None:
+        return entry.native_features
+    native = {getattr(entry, problem) for entry in REGISTRY.values() if entry.native_features}
+    return name in native
 
 
 def estimator_class(name: str, problem: Problem) -> type:
@@ -191,35 +207,3 @@ def _resolve(path: str) -> type | None:
         return getattr(importlib.import_module(module_name), class_name)
     except (ImportError, AttributeError):
         return None
-
-
-class PolynomialRegression(RegressorMixin, BaseEstimator):
-    """Linear regression on polynomial terms of the features: the roadmap's polynomial model.
-
-    Args:
-        degree: Highest power (and interaction order) of the terms; searchable like any
-            other parameter.
-        fit_intercept: Whether the linear model fits an intercept.
-    """
-
-    def __init__(self, degree: int = 2, fit_intercept: bool = True) -> None:
-        self.degree = degree
-        self.fit_intercept = fit_intercept
-
-    def fit(self, X, y) -> PolynomialRegression:  # noqa: N803 - scikit-learn's convention
-        """Fit the linear model on the polynomial terms of ``X``."""
-        from sklearn.linear_model import LinearRegression
-        from sklearn.pipeline import make_pipeline
-        from sklearn.preprocessing import PolynomialFeatures
-
-        self.pipeline_ = make_pipeline(
-            PolynomialFeatures(degree=self.degree, include_bias=False),
-            LinearRegression(fit_intercept=self.fit_intercept),
-        ).fit(X, y)
-        self.n_features_in_ = self.pipeline_.n_features_in_
-        return self
-
-    def predict(self, X):  # noqa: N803
-        """Predict with the fitted polynomial model."""
-        check_is_fitted(self, "pipeline_")
-        return self.pipeline_.predict(X)

@@ -13,6 +13,7 @@ from roadmap_pipelines.ml.tabular.metrics import (
     classification_metrics,
     regression_metrics,
 )
+from roadmap_pipelines.ml.tabular.prediction import predict
 
 
 def _block_score(
@@ -78,12 +79,8 @@ def _score_drops(
     """Predict the stacked blocks at once; each permuted block's drop in score from block 0,
     one row per column, one column per repeat."""
     n_rows = len(truth)
-    probabilities = (
-        model.predict_proba(stacked)
-        if kind == "classification" and hasattr(model, "predict_proba")
-        else None
-    )
-    predicted = model.predict(stacked)
+    # one pass of the feature transforms for both predictions and probabilities
+    predicted, probabilities = predict(model, stacked, kind)
 
     def score(block: int) -> float:
         rows = slice(block * n_rows, (block + 1) * n_rows)

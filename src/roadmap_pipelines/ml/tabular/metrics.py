@@ -10,7 +10,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn import metrics
 
 REGRESSION_METRICS = ("mse", "rmse", "mae", "r2")
 CLASSIFICATION_METRICS = ("accuracy", "precision", "recall", "f1", "roc_auc", "log_loss")
@@ -38,6 +37,8 @@ def regression_metrics(y_true: Any, y_pred: Any) -> dict[str, float]:
     Returns:
         Metric name → value.
     """
+    from sklearn import metrics
+
     mse = metrics.mean_squared_error(y_true, y_pred)
     return {
         "mse": float(mse),
@@ -70,6 +71,8 @@ def classification_metrics(
     Returns:
         Metric name → value.
     """
+    from sklearn import metrics
+
     classes = list(classes)
     binary = len(classes) == 2
     # Labels as integer codes in ``classes`` order: scikit-learn sorts and compares object

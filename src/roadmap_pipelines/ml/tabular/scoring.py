@@ -25,7 +25,7 @@ from roadmap_pipelines.ml.data.tabular_cleaning import (
     normalise_strings,
 )
 from roadmap_pipelines.ml.features.row_features import create_features, created_feature_names
-from roadmap_pipelines.ml.tabular.search import predict
+from roadmap_pipelines.ml.tabular.prediction import predict
 from roadmap_pipelines.params.feature_engineering import FeatureParams
 from roadmap_pipelines.params.preprocessing import ColumnSpec, DType, TabularParams
 

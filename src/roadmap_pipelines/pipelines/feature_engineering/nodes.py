@@ -7,19 +7,23 @@ too, and the pipeline uses it as its node function.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from sklearn.base import clone
-from sklearn.pipeline import Pipeline
 
 from roadmap_pipelines.errors import InputDataError
-from roadmap_pipelines.ml.features.preprocessor import build_preprocessor
 from roadmap_pipelines.ml.features.row_features import feature_column
 from roadmap_pipelines.params.feature_engineering import FeatureParams
 from roadmap_pipelines.params.problems import problem_kind
 from roadmap_pipelines.params.tasks import TaskParams
+
+if TYPE_CHECKING:
+    from sklearn.pipeline import Pipeline
+else:
+    # Kedro resolves node type hints to validate parameters: a stand-in keeps them resolvable
+    # without importing scikit-learn (and SciPy) when the CLI or Kedro-Viz loads the pipelines.
+    Pipeline = Any
 
 _KEY = "parameters_feature_engineering.yml: feature_engineering.<task>"
 
@@ -47,6 +51,8 @@ def specify_preprocessor(
         InputDataError: If a group names the target, a missing column, a non-numeric column
             in a numeric group, or an ordinal order that misses a training label.
     """
+    from roadmap_pipelines.ml.features.preprocessor import build_preprocessor
+
     for index, group in enumerate(params.transform.numeric):
         for column in group.columns:
             values = feature_column(train, column, tabular, f"transform.numeric[{index}]")
@@ -73,6 +79,25 @@ def specify_preprocessor(
     return build_preprocessor(params, problem_kind(problem), random_state)
 
 
+def specify_tree_preprocessor(preprocessor: Pipeline, params: FeatureParams) -> Pipeline:
+    """The preprocessor for estimators that handle missing values and categories themselves.
+
+    Args:
+        preprocessor: The checked, unfitted preprocessor (``specify_preprocessor`` output).
+        params: The task's ``feature_engineering.<task>`` parameters.
+
+    Returns:
+        With ``native_for_trees`` (the default), the transform's columns as they are, with
+        categorical columns as pandas categories whose levels are learnt in each fit;
+        otherwise ``preprocessor`` itself.
+    """
+    from roadmap_pipelines.ml.features.native import build_native_preprocessor
+
+    if not params.native_for_trees:
+        return preprocessor
+    return build_native_preprocessor(params.transform)
+
+
 def report_features(
     preprocessor: Pipeline, train: pd.DataFrame, params: FeatureParams, tabular: TaskParams
 ) -> tuple[dict[str, Any], pd.DataFrame]:
@@ -92,6 +117,8 @@ def report_features(
     Raises:
         InputDataError: If a selector asks for more features than reach it.
     """
+    from sklearn.base import clone
+
     features = train.drop(columns=[tabular.target])
     target = train[tabular.target]
     fitted = clone(preprocessor)

@@ -7,6 +7,7 @@ from roadmap_pipelines.ml.features.row_features import create_features
 from roadmap_pipelines.pipelines.feature_engineering.nodes import (
     report_features,
     specify_preprocessor,
+    specify_tree_preprocessor,
 )
 from roadmap_pipelines.project.tasks import for_each_task
 
@@ -48,6 +49,12 @@ def _features() -> Pipeline:
                 ["feature_train", FEATURES, TABULAR, "params:problem", "params:random_state"],
                 "feature_preprocessor",
                 name="specify_preprocessor",
+            ),
+            Node(
+                specify_tree_preprocessor,
+                ["feature_preprocessor", FEATURES],
+                "feature_tree_preprocessor",
+                name="specify_tree_preprocessor",
             ),
             Node(
                 report_features,

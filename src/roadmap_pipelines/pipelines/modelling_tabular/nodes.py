@@ -2,51 +2,60 @@
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 import platform
-from collections.abc import Iterable
+from collections.abc import Callable
 from functools import partial
 from importlib import metadata
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from sklearn.base import clone
-from sklearn.pipeline import Pipeline
 
-from roadmap_pipelines.errors import InputDataError
-from roadmap_pipelines.ml.labels import check_labels_seen_in_training, check_target_labels
-from roadmap_pipelines.ml.tabular.estimators import Problem, make_estimator
-from roadmap_pipelines.ml.tabular.metrics import (
-    CLASSIFICATION_METRICS,
-    GREATER_IS_BETTER,
-    REGRESSION_METRICS,
-)
-from roadmap_pipelines.ml.tabular.model_file import model_sha256
-from roadmap_pipelines.ml.tabular.search import (
-    Scoring,
+from roadmap_pipelines.ml.labels import check_labels_seen_in_training
+from roadmap_pipelines.ml.progress import progress
+from roadmap_pipelines.ml.tabular.cv import (
+    TransformedFold,
     cv_folds,
-    estimator_params,
     evaluate_batch,
-    predict,
-    score,
-    search,
-    trials_table,
+    transform_folds,
 )
+from roadmap_pipelines.ml.tabular.leaderboard import rank_candidates
+from roadmap_pipelines.ml.tabular.metrics import CLASSIFICATION_METRICS, REGRESSION_METRICS
+from roadmap_pipelines.ml.tabular.model_file import model_sha256
+from roadmap_pipelines.ml.tabular.prediction import Scoring, predict, score
+from roadmap_pipelines.ml.tabular.search import estimator_params, search, trials_table
 from roadmap_pipelines.ml.tabular.targets import split_target
 from roadmap_pipelines.params.modelling_tabular import TabularModelling
 from roadmap_pipelines.params.problems import problem_kind
 from roadmap_pipelines.params.tasks import TaskParams
+from roadmap_pipelines.pipelines.modelling_tabular.candidates import (
+    build_pipeline,
+    planned_trials,
+)
+from roadmap_pipelines.pipelines.modelling_tabular.checks import (
+    check_cv,
+    check_labels,
+    check_target_transforms,
+    positive_class,
+    scoring_for,
+)
 
-_KEY = "parameters_modelling_tabular.yml: modelling_tabular.<task>"
+if TYPE_CHECKING:
+    from sklearn.pipeline import Pipeline
+else:
+    # Kedro resolves node type hints to validate parameters: a stand-in keeps them resolvable
+    # without importing scikit-learn (and SciPy) when the CLI or Kedro-Viz loads the pipelines.
+    Pipeline = Any
+
 _LIBRARIES = ("scikit-learn", "lightgbm", "pandas", "numpy", "optuna", "kedro")
 
 
 def search_candidates(
     train: pd.DataFrame,
     preprocessor: Pipeline,
+    tree_preprocessor: Pipeline,
     params: TabularModelling,
     tabular: TaskParams,
     problem: str,
@@ -61,6 +70,8 @@ def search_candidates(
     Args:
         train: Training features and target (``feature_engineering`` output).
         preprocessor: The unfitted feature preprocessor.
+        tree_preprocessor: The unfitted preprocessor of estimators that handle missing values
+            and categories themselves.
         params: The task's ``modelling_tabular.<task>`` parameters.
         tabular: The task's preprocessing parameters (for the target).
         problem: The task's ``tasks.<task>.problem``.
@@ -75,15 +86,18 @@ def search_candidates(
         InputDataError: If a check fails, or every trial of every candidate failed.
         FoldFitError: If a fold fails and ``on_fit_error`` is ``raise``.
     """
+    import joblib
+
     kind = problem_kind(problem)
     features, target = split_target(train, tabular, kind)
-    scoring = _scoring(params, kind, target, tabular)
+    scoring = scoring_for(params, kind, target, tabular)
+    check_target_transforms(params, kind, target, tabular)
     pipelines = {
-        name: _pipeline(
+        name: build_pipeline(
             preprocessor,
-            candidate.estimator,
+            tree_preprocessor,
+            candidate,
             kind,
-            candidate.params,
             params,
             random_state,
             name,
@@ -107,29 +121,44 @@ def search_candidates(
             ]
         )
         return pd.DataFrame(), leaderboard, {}
-    _check_cv(params, features, kind)
+    check_cv(params, features, kind)
     folds = cv_folds(params.cv, features, target, random_state)
     records = []
-    for name, candidate in params.candidates.items():
-        run_trials = partial(
-            evaluate_batch,
-            pipelines[name],
-            features=features,
-            target=target,
-            folds=folds,
-            scoring=scoring,
-            n_jobs=params.n_jobs,
-        )
-        records += search(
-            name,
-            candidate,
-            pipelines[name],
-            run_trials,
-            params.search,
-            params.rank_by,
-            params.on_fit_error,
-            random_state,
-        )
+    planned = sum(planned_trials(candidate, params) for candidate in params.candidates.values())
+    # candidates that share a preprocessor and do not tune it share its fits on each fold
+    shared: dict[str, list[TransformedFold]] = {}
+    with progress(planned * len(folds), f"{tabular.dataset}: CV fold fits") as advance:
+        for name, candidate in params.candidates.items():
+            preprocessor_step = pipelines[name].named_steps["features"]
+            key = joblib.hash(preprocessor_step)  # equal for clones with equal parameters
+            tunes_features = any(k.startswith("features__") for k in candidate.search_space)
+            if not tunes_features and key not in shared:
+                shared[key] = transform_folds(preprocessor_step, features, target, folds)
+            run_trials = partial(
+                _counted,
+                partial(
+                    evaluate_batch,
+                    pipelines[name],
+                    features=features,
+                    target=target,
+                    folds=folds,
+                    scoring=scoring,
+                    n_jobs=params.n_jobs,
+                    transformed=None if tunes_features else shared[key],
+                ),
+                advance,
+                len(folds),
+            )
+            records += search(
+                name,
+                candidate,
+                pipelines[name],
+                run_trials,
+                params.search,
+                params.rank_by,
+                params.on_fit_error,
+                random_state,
+            )
     trials = trials_table(records, scoring.metrics)
     fit_times = {
         name: {
@@ -149,12 +178,13 @@ def search_candidates(
         }
         for name in params.candidates
     }
-    return trials, _leaderboard(trials, params), fit_times
+    return trials, rank_candidates(trials, params), fit_times
 
 
 def refit_best(
     train: pd.DataFrame,
     preprocessor: Pipeline,
+    tree_preprocessor: Pipeline,
     leaderboard: pd.DataFrame,
     params: TabularModelling,
     tabular: TaskParams,
@@ -166,6 +196,8 @@ def refit_best(
     Args:
         train: Training features and target.
         preprocessor: The unfitted feature preprocessor.
+        tree_preprocessor: The unfitted preprocessor of estimators that handle missing values
+            and categories themselves.
         leaderboard: Ranked candidates (``search_candidates`` output).
         params: The task's modelling parameters.
         tabular: The task's preprocessing parameters (for the target).
@@ -178,16 +210,18 @@ def refit_best(
     kind = problem_kind(problem)
     best = leaderboard.loc[leaderboard["best"]].iloc[0]
     candidate = params.candidates[best["candidate"]]
-    model = _pipeline(
+    searched = json.loads(best["params"])
+    model = build_pipeline(
         preprocessor,
-        candidate.estimator,
+        tree_preprocessor,
+        candidate,
         kind,
-        candidate.params,
         params,
         random_state,
         best["candidate"],
+        searched=candidate.search_space,
     )
-    model.set_params(**estimator_params(json.loads(best["params"])))
+    model.set_params(**estimator_params(searched, model))
     features, target = split_target(train, tabular, kind)
     return model.fit(features, target)
 
@@ -215,12 +249,12 @@ def evaluate_on_test(
     kind = problem_kind(problem)
     features, target = split_target(test, tabular, kind)
     if kind == "classification":
-        _check_labels(target, params, tabular, "test rows")
+        check_labels(target, params, tabular, "test rows")
         check_labels_seen_in_training(
             model.classes_, target, f"{tabular.dataset} (test split), target '{tabular.target}'"
         )
     names = REGRESSION_METRICS if kind == "regression" else CLASSIFICATION_METRICS
-    positive = _positive_class(params, kind, list(model.classes_)) if kind != "regression" else None
+    positive = positive_class(params, kind, list(model.classes_)) if kind != "regression" else None
     scoring = Scoring(kind, names, positive)
     predicted, probabilities = predict(model, features, kind)
     classes = list(model.classes_) if kind == "classification" else []
@@ -289,150 +323,16 @@ def describe_model(
     }
 
 
-def _scoring(
-    params: TabularModelling, problem: Problem, target: pd.Series, tabular: TaskParams
-) -> Scoring:
-    allowed = REGRESSION_METRICS if problem == "regression" else CLASSIFICATION_METRICS
-    wrong = [name for name in params.metrics if name not in allowed]
-    if wrong:
-        raise InputDataError(
-            f"{_KEY}.metrics: {wrong} do not apply to {problem}; use {list(allowed)}"
-        )
-    if problem == "regression":
-        return Scoring(problem, tuple(params.metrics))
-    classes = sorted(target.dropna().unique().tolist(), key=str)
-    if len(classes) < 2:
-        raise InputDataError(
-            f"the training target '{tabular.target}' of '{tabular.dataset}' has a single "
-            f"class {classes}; a classifier needs at least two"
-        )
-    positive = _positive_class(params, problem, classes)
-    _check_labels(target, params, tabular, "training rows")
-    return Scoring(problem, tuple(params.metrics), positive)
-
-
-def _check_labels(
-    target: pd.Series, params: TabularModelling, tabular: TaskParams, rows: str
-) -> None:
-    # thin plumbing: the declared classes are the target column's `allowed` list
-    column = tabular.columns.get(tabular.target)
-    check_target_labels(
-        target,
-        column.allowed if column is not None else None,
-        params.positive_class,
-        f"{tabular.dataset} ({rows}), target '{tabular.target}'",
-    )
-
-
-def _positive_class(params: TabularModelling, problem: Problem, classes: list[Any]) -> Any:
-    if problem == "regression" or len(classes) != 2:
-        return None
-    if params.positive_class is None:
-        raise InputDataError(
-            f"{_KEY}.positive_class: binary target with classes {classes}; say which one "
-            "precision, recall and F1 score"
-        )
-    if params.positive_class not in classes:
-        raise InputDataError(
-            f"{_KEY}.positive_class: {params.positive_class!r} is not a class of the target "
-            f"({classes})"
-        )
-    return params.positive_class
-
-
-def _pipeline(
-    preprocessor: Pipeline,
-    estimator: str,
-    problem: Problem,
-    fixed: dict[str, Any],
-    params: TabularModelling,
-    random_state: int,
-    name: str,
-    searched: Iterable[str] = (),
-) -> Pipeline:
-    """The candidate's unfitted ``features`` + ``model`` pipeline with its fixed parameters.
-
-    Every fixed and searched parameter name is checked here, before anything is fitted: a
-    wrong name would otherwise fail every fold (or, for LightGBM, be silently ignored).
-    """
-    model_params = {k: v for k, v in fixed.items() if not k.startswith("features__")}
-    model_searched = [k for k in searched if not k.startswith("features__")]
-    try:
-        model = make_estimator(
-            estimator,
-            problem,
-            model_params,
-            random_state,
-            params.estimator_threads,
-            searched=model_searched,
-        )
-    except ValueError as error:
-        raise InputDataError(f"{_KEY}.candidates.{name}: {error}") from None
-    pipeline = Pipeline([("features", clone(preprocessor)), ("model", model)])
-    feature_names = [k for k in [*fixed, *searched] if k.startswith("features__")]
-    valid = {key for key in pipeline.get_params(deep=True) if key.startswith("features__")}
-    unknown = sorted(set(feature_names) - valid)
-    if unknown:
-        close = sorted({m for key in unknown for m in difflib.get_close_matches(key, valid, n=3)})
-        raise InputDataError(
-            f"{_KEY}.candidates.{name}: the feature preprocessor has no parameter(s) {unknown}"
-            f"; close names: {close or 'none'} (features__<step>__<parameter>, steps "
-            f"{[step for step, _ in preprocessor.steps]})"
-        )
-    feature_params = {k: v for k, v in fixed.items() if k.startswith("features__")}
-    return pipeline.set_params(**feature_params)
-
-
-def _check_cv(params: TabularModelling, features: pd.DataFrame, problem: Problem) -> None:
-    assert params.cv is not None  # a run without cv returns before candidates are compared
-    if params.cv.strategy == "stratified_kfold" and problem == "regression":
-        raise InputDataError(
-            f"{_KEY}.cv.strategy: stratified_kfold keeps class shares per fold and needs a "
-            "classification target; use kfold for regression"
-        )
-    for key in ("group_column", "time_column"):
-        column = getattr(params.cv, key)
-        if column is not None and column not in features.columns:
-            raise InputDataError(
-                f"{_KEY}.cv.{key}: column '{column}' is not among the training features"
-            )
-
-
-def _leaderboard(trials: pd.DataFrame, params: TabularModelling) -> pd.DataFrame:
-    rank_by = f"{params.rank_by}_mean"
-    ascending = not GREATER_IS_BETTER[params.rank_by]
-    rows = []
-    for name, candidate in params.candidates.items():
-        own = trials[trials["candidate"] == name]
-        complete = own[own["state"] == "complete"]
-        row: dict[str, Any] = {
-            "candidate": name,
-            "estimator": candidate.estimator,
-            "n_trials": len(own),
-            "n_failed": int((own["state"] == "failed").sum()),
-        }
-        if complete.empty:
-            row["params"] = None
-            row["errors"] = own["errors"].iloc[0] if len(own) else ""
-        else:
-            best = complete.sort_values([rank_by, "trial"], ascending=[ascending, True]).iloc[0]
-            columns = [c for c in trials.columns if c.endswith(("_mean", "_std"))]
-            row.update({column: best[column] for column in columns})
-            row["params"] = best["params"]
-            row["errors"] = ""
-        rows.append(row)
-    board = pd.DataFrame(rows)
-    if board["params"].isna().all():
-        raise InputDataError(
-            "every trial of every candidate failed; first errors: "
-            + " | ".join(f"{r.candidate}: {r.errors}" for r in board.itertuples())
-        )
-    board = board.sort_values(
-        [rank_by, "candidate"], ascending=[ascending, True], na_position="last"
-    )
-    board.insert(0, "rank", range(1, len(board) + 1))
-    board["best"] = board["rank"] == 1
-    return board.reset_index(drop=True)
+def _counted(
+    run_trials: Callable[..., list[list[dict[str, Any]]]],
+    advance: Callable[[int], None],
+    n_folds: int,
+    param_sets: list[dict[str, Any]],
+    **options: Any,
+) -> list[list[dict[str, Any]]]:
+    results = run_trials(param_sets, **options)
+    advance(n_folds * len(param_sets))  # a pruned trial's skipped folds are done too
+    return results
 
 
 def _round(value: Any) -> Any:

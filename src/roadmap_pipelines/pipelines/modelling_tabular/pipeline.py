@@ -39,7 +39,15 @@ def _modelling() -> Pipeline:
         [
             Node(
                 search_candidates,
-                ["feature_train", "feature_preprocessor", MODELLING, TABULAR, PROBLEM, SEED],
+                [
+                    "feature_train",
+                    "feature_preprocessor",
+                    "feature_tree_preprocessor",
+                    MODELLING,
+                    TABULAR,
+                    PROBLEM,
+                    SEED,
+                ],
                 ["search_trials", "leaderboard", "fit_times"],
                 name="search_candidates",
             ),
@@ -48,6 +56,7 @@ def _modelling() -> Pipeline:
                 [
                     "feature_train",
                     "feature_preprocessor",
+                    "feature_tree_preprocessor",
                     "leaderboard",
                     MODELLING,
                     TABULAR,

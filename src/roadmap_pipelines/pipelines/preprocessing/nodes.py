@@ -8,24 +8,26 @@ fitted on the train split only and then applied to both splits, so no test row l
 from __future__ import annotations
 
 import logging
-import math
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from roadmap_pipelines.errors import InputDataError
 from roadmap_pipelines.ml.data.quality_report import QualityStep, quality_report, record
+from roadmap_pipelines.ml.data.splitting import (
+    check_every_class_on_both_sides,
+    check_split_is_possible,
+    held_out_mask,
+)
 from roadmap_pipelines.ml.data.tabular_cleaning import (
     apply_cleaning_rules,
     check_declared,
+    learn_cleaning_rules,
     normalise_strings,
 )
 from roadmap_pipelines.ml.labels import unseen_level_count
 from roadmap_pipelines.params.preprocessing import (
-    ColumnSpec,
     PreprocessingParams,
-    Split,
     TabularParams,
     TabularPreprocessing,
 )
@@ -131,96 +133,6 @@ def clean_rows(data: pd.DataFrame, params: TabularParams) -> tuple[pd.DataFrame,
     return data.reset_index(drop=True), steps
 
 
-def _check_split_is_possible(data: pd.DataFrame, params: TabularParams) -> None:
-    split = params.split
-    n_test = math.ceil(split.test_size * len(data))
-    if n_test < 1 or len(data) - n_test < 1:
-        raise InputDataError(
-            f"Dataset '{params.dataset}': {len(data)} row(s) left after cleaning; a split with "
-            f"test_size {split.test_size} needs at least one train and one test row."
-        )
-    if split.strategy == "stratified":
-        counts = data[params.target].value_counts(sort=False)
-        counts = counts[counts > 0]
-        too_small = counts[counts < 2]
-        if len(too_small):
-            raise InputDataError(
-                f"Dataset '{params.dataset}': target column '{params.target}' has class(es) "
-                f"{too_small.to_dict()} with fewer than the 2 rows a stratified split needs "
-                "(one for train, one for test). Merge rare classes or use split.strategy random."
-            )
-        if n_test < len(counts) or len(data) - n_test < len(counts):
-            raise InputDataError(
-                f"Dataset '{params.dataset}': a stratified split of {len(data)} rows with "
-                f"test_size {split.test_size} cannot hold all {len(counts)} classes of "
-                f"'{params.target}' in both train and test."
-            )
-    column = split.group_column if split.strategy == "group" else split.time_column
-    if column is not None and data[column].isna().any():
-        raise InputDataError(
-            f"Dataset '{params.dataset}': split column '{column}' has "
-            f"{int(data[column].isna().sum())} missing value(s); every row needs one."
-        )
-    if split.strategy == "group":
-        n_groups = data[split.group_column].nunique()
-        n_test_groups = math.ceil(split.test_size * n_groups)
-        if n_groups < 2 or n_test_groups >= n_groups:
-            raise InputDataError(
-                f"Dataset '{params.dataset}': split column '{split.group_column}' has "
-                f"{n_groups} group(s); a group split with test_size {split.test_size} puts "
-                f"{n_test_groups} of them in test and needs at least one left for train."
-            )
-
-
-def _check_every_class_on_both_sides(
-    train: pd.DataFrame, test: pd.DataFrame, params: TabularParams
-) -> None:
-    target = params.target
-    counts = pd.DataFrame(
-        {"train": train[target].value_counts(), "test": test[target].value_counts()}
-    ).fillna(0)
-    counts = counts[(counts["train"] + counts["test"]) > 0]
-    missing = counts[(counts["train"] == 0) | (counts["test"] == 0)]
-    if len(missing):
-        raise InputDataError(
-            f"Dataset '{params.dataset}': with test_size {params.split.test_size} the stratified "
-            f"split leaves class(es) of '{target}' out of train or test: "
-            f"{missing.astype(int).to_dict(orient='index')}. Raise test_size or merge rare classes."
-        )
-
-
-def _test_mask(data: pd.DataFrame, params: TabularParams, random_state: int) -> np.ndarray:
-    from sklearn.model_selection import GroupShuffleSplit, train_test_split
-
-    split: Split = params.split
-    positions = np.arange(len(data))
-    if split.strategy == "time":
-        # rows sharing the cut-off time all go to test, so no moment is on both sides
-        times = data[split.time_column]
-        cutoff = times.sort_values(kind="stable").iloc[
-            len(data) - math.ceil(split.test_size * len(data))
-        ]
-        test_positions = positions[(times >= cutoff).to_numpy()]
-        if len(test_positions) == len(data):
-            raise InputDataError(
-                f"Dataset '{params.dataset}': every row has the earliest '{split.time_column}' "
-                f"value {cutoff!r} or a later one at the cut; a time split needs rows before it."
-            )
-    elif split.strategy == "group":
-        splitter = GroupShuffleSplit(
-            n_splits=1, test_size=split.test_size, random_state=random_state
-        )
-        _, test_positions = next(splitter.split(positions, groups=data[split.group_column]))
-    else:
-        stratify = data[params.target] if split.strategy == "stratified" else None
-        _, test_positions = train_test_split(
-            positions, test_size=split.test_size, random_state=random_state, stratify=stratify
-        )
-    mask = np.zeros(len(data), dtype=bool)
-    mask[test_positions] = True
-    return mask
-
-
 def split_train_test(
     data: pd.DataFrame, params: TabularParams, random_state: int
 ) -> tuple[pd.DataFrame, pd.DataFrame, list[QualityStep]]:
@@ -246,11 +158,11 @@ def split_train_test(
         raise InputDataError(
             f"Parameter 'random_state' (parameters.yml) must lie in [0, 2**32), got {random_state}."
         )
-    _check_split_is_possible(data, params)
-    test = _test_mask(data, params, random_state)
+    check_split_is_possible(data, params)
+    test = held_out_mask(data, params, random_state)
     train_rows, test_rows = data.loc[~test], data.loc[test]
     if params.split.strategy == "stratified":
-        _check_every_class_on_both_sides(train_rows, test_rows, params)
+        check_every_class_on_both_sides(train_rows, test_rows, params)
     steps = [
         record(params.dataset, "split", params.split.strategy, len(train_rows), split="train"),
         record(params.dataset, "split", params.split.strategy, len(test_rows), split="test"),
@@ -274,30 +186,6 @@ def split_train_test(
     return train_rows.reset_index(drop=True), test_rows.reset_index(drop=True), steps
 
 
-def _json_value(value: Any) -> Any:
-    return value.item() if isinstance(value, np.generic) else value
-
-
-def _impute_value(train: pd.DataFrame, column: str, spec: ColumnSpec, rule: Any, dataset: str):
-    from sklearn.impute import SimpleImputer
-
-    observed = train[[column]]
-    if rule.strategy != "constant" and observed[column].notna().sum() == 0:
-        raise InputDataError(
-            f"Dataset '{dataset}': column '{column}' has no value in the train split, so its "
-            f"'{rule.strategy}' imputation has nothing to learn from; use strategy constant."
-        )
-    if isinstance(observed[column].dtype, pd.CategoricalDtype) or spec.dtype in ("string", "bool"):
-        observed = observed.astype(object).where(observed.notna(), np.nan)
-    else:
-        observed = observed.astype("float64")
-    imputer = SimpleImputer(strategy=rule.strategy, fill_value=rule.fill_value)
-    value = _json_value(imputer.fit(observed).statistics_[0])
-    if spec.dtype == "int" and isinstance(value, float):
-        value = round(value)
-    return value
-
-
 def fit_cleaning_rules(train: pd.DataFrame, params: TabularParams) -> dict[str, Any]:
     """Learn, from the train split only, which columns to drop, fill values and outlier bounds.
 
@@ -312,48 +200,7 @@ def fit_cleaning_rules(train: pd.DataFrame, params: TabularParams) -> dict[str, 
     Raises:
         InputDataError: If a statistic cannot be learnt (a column with no train value).
     """
-    cleaning = params.cleaning
-    missing_share = train.isna().mean()
-    dropped = {}
-    if cleaning.drop_columns_missing_over is not None:
-        over = missing_share[missing_share > cleaning.drop_columns_missing_over]
-        dropped = {name: round(float(share), 6) for name, share in over.items()}
-        dropped.pop(params.target, None)
-
-    impute = {
-        column: _impute_value(train, column, params.columns[column], rule, params.dataset)
-        for column, rule in cleaning.impute.items()
-        if column not in dropped
-    }
-
-    outliers = {}
-    for column, rule in cleaning.outliers.items():
-        if column in dropped:
-            continue
-        values = train[column].dropna().astype("float64")
-        needed = 2 if rule.method == "zscore" else 1  # a standard deviation needs two values
-        if len(values) < needed:
-            raise InputDataError(
-                f"Dataset '{params.dataset}': column '{column}' has {len(values)} value(s) in "
-                f"the train split; '{rule.method}' outlier bounds need at least {needed}."
-            )
-        if rule.method == "iqr":
-            q1, q3 = values.quantile([0.25, 0.75])
-            lower, upper = q1 - rule.threshold * (q3 - q1), q3 + rule.threshold * (q3 - q1)
-        else:
-            lower = values.mean() - rule.threshold * values.std()
-            upper = values.mean() + rule.threshold * values.std()
-        if params.columns[column].dtype == "int":
-            lower, upper = math.ceil(lower), math.floor(upper)
-        if not lower < upper:
-            raise InputDataError(
-                f"Dataset '{params.dataset}': column '{column}' has no spread in the train split "
-                f"for the '{rule.method}' rule (bounds [{lower}, {upper}]; most values equal "
-                f"{values.mode().iloc[0]}), so it would {rule.action} every other value. Remove "
-                f"the rule for '{column}' or use another method."
-            )
-        outliers[column] = {"lower": float(lower), "upper": float(upper), "action": rule.action}
-    return {"dropped_columns": dropped, "impute": impute, "outliers": outliers}
+    return learn_cleaning_rules(train, params)
 
 
 def clean_train(

@@ -156,8 +156,10 @@ def plot_search_history(trials: pd.DataFrame, modelling: TabularModelling) -> An
         own = rows.sort_values("trial", kind="stable")
         scores = own[column].astype("float64")
         best = scores.cummax() if greater else scores.cummin()
-        failed = int((own["state"] != "complete").sum())
-        label = f"{name} ({failed} failed)" if failed else name
+        failed = int((own["state"] == "failed").sum())
+        pruned = int((own["state"] == "pruned").sum())
+        notes = [f"{failed} failed"] * bool(failed) + [f"{pruned} pruned"] * bool(pruned)
+        label = f"{name} ({', '.join(notes)})" if notes else name
         figure.add_trace(
             go.Scatter(
                 x=own["trial"].astype(int).tolist(),

@@ -9,12 +9,10 @@ scores clusterings that are already made: it never reaches a fit or the choice o
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from sklearn.base import clone
-from sklearn.pipeline import Pipeline
 
 from roadmap_pipelines.errors import InputDataError
 from roadmap_pipelines.ml.clustering.clusterers import (
@@ -37,6 +35,13 @@ from roadmap_pipelines.ml.clustering.trials import (
 from roadmap_pipelines.ml.features.supervised_steps import without_supervised_steps
 from roadmap_pipelines.params.segmentation import SegmentationParams
 from roadmap_pipelines.params.tasks import TaskParams
+
+if TYPE_CHECKING:
+    from sklearn.pipeline import Pipeline
+else:
+    # Kedro resolves node type hints to validate parameters: a stand-in keeps them resolvable
+    # without importing scikit-learn (and SciPy) when the CLI or Kedro-Viz loads the pipelines.
+    Pipeline = Any
 
 _KEY = "parameters_segmentation.yml: segmentation.<task>"
 
@@ -108,6 +113,8 @@ def prepare_features(
         # unsupervised: the target is not passed, so no step could read it
         matrix = fitted.fit_transform(features)
     else:
+        from sklearn.base import clone
+
         # Pipeline.fit_transform cross-fits target encoding, as modelling's fit does
         matrix = clone(preprocessor).fit_transform(features, sampled[tabular.target])
     matrix = pd.DataFrame(matrix, copy=False).astype("float64")

@@ -5,10 +5,9 @@ feature values, and the headline numbers DVC shows as metrics.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-from sklearn.pipeline import Pipeline
 
 from roadmap_pipelines.errors import InputDataError
 from roadmap_pipelines.ml.clustering.profiles import profile_table
@@ -16,6 +15,13 @@ from roadmap_pipelines.ml.clustering.trials import DECIMALS, EXTERNAL_SCORES, IN
 from roadmap_pipelines.params.problems import problem_kind
 from roadmap_pipelines.params.segmentation import SegmentationParams
 from roadmap_pipelines.params.tasks import TaskParams
+
+if TYPE_CHECKING:
+    from sklearn.pipeline import Pipeline
+else:
+    # Kedro resolves node type hints to validate parameters: a stand-in keeps them resolvable
+    # without importing scikit-learn (and SciPy) when the CLI or Kedro-Viz loads the pipelines.
+    Pipeline = Any
 
 _KEY = "parameters_segmentation.yml: segmentation.<task>"
 
