@@ -53,11 +53,19 @@ def run_session(
     from kedro.framework.session import KedroSession
     from kedro.framework.startup import bootstrap_project
 
+    from roadmap_pipelines.project.tasks import use_config_loader
+
     bootstrap_project(project)
-    with KedroSession.create(
-        project_path=project, env=env, runtime_params=runtime_params
-    ) as session:
-        return session.run(pipeline_names=pipelines)
+    try:
+        with KedroSession.create(
+            project_path=project, env=env, runtime_params=runtime_params
+        ) as session:
+            return session.run(pipeline_names=pipelines)
+    finally:
+        # a run that fails while the pipelines are built fires no hook that forgets the
+        # session's loader: forget it here, or a later registry build in this process reads
+        # this (possibly broken) copy's configuration
+        use_config_loader(None)
 
 
 def output_digests(project: Path) -> dict[str, str]:
