@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from roadmap_pipelines.ml.forecasting import arima, baselines, ets, stationarity
+from roadmap_pipelines.ml.forecasting import arima, arima_search, baselines, ets, stationarity
 from roadmap_pipelines.ml.forecasting.transforms import Transform, fit_transform
 from roadmap_pipelines.params.modelling_timeseries import (
     ModellingTimeseriesParams,
@@ -168,7 +168,7 @@ def fit_arima(
             z, m, settings.max_d, settings.max_D, params.stationarity
         )
     d, seasonal_d = differences
-    return ArimaModel(arima.search_orders(z, m, d, seasonal_d, settings), transform)
+    return ArimaModel(arima_search.search_orders(z, m, d, seasonal_d, settings), transform)
 
 
 def forecast_model(
