@@ -255,6 +255,18 @@ class SelectionParams(StrictModel):
     )
 
 
+class IntervalParams(StrictModel):
+    """How the 80% and 95% intervals of the per-series models and the combination are set."""
+
+    model_config = ConfigDict(title=f"{_FILE}: modelling_timeseries.intervals")
+
+    calibration: Literal["backtest", "model"] = Field(
+        default="backtest",
+        description="backtest: each model's intervals rescaled to the coverage its backtest "
+        "forecasts showed (split-conformal); model: the models' own Gaussian intervals",
+    )
+
+
 class SeriesSettings(StrictModel):
     """The settings one series is modelled with (defaults with its frequency's overrides)."""
 
@@ -288,6 +300,7 @@ class ModellingTimeseriesParams(StrictModel):
         description="per pandas frequency (MS, QS, W, D, ...): horizon, season_length, backtest",
     )
     selection: SelectionParams = SelectionParams()
+    intervals: IntervalParams = IntervalParams()
     arima: ArimaParams = ArimaParams()
     ets: EtsParams = EtsParams()
     lightgbm: LightGBMParams = LightGBMParams()

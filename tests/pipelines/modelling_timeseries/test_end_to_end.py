@@ -34,7 +34,8 @@ CONTRACT = {
         "mase",
     ],
     "07_model_output/timeseries_backtest_errors.parquet": [
-        "series_id", "model", "fold", "step", "timestamp", "actual", "forecast",
+        "series_id", "model", "fold", "step", "timestamp", "actual", "forecast", "lower_80",
+        "upper_80", "lower_95", "upper_95",
     ],
     "07_model_output/timeseries_leaderboard.parquet": [
         "series_id", "model", "members", "mae", "rmse", "mape", "smape", "mase", "rank",

@@ -265,6 +265,7 @@ def fitted_model(
     widths: dict[int, list[float]] | None,
     members: list[str],
     combine: str,
+    interval_scale: dict[int, float] | None = None,
 ) -> FittedModel:
     """The ``ts_models`` entry for a series' delivered model (a combination keeps its members)."""
     used = set(members) if model == COMBINATION else {model}
@@ -281,4 +282,5 @@ def fitted_model(
         interval_widths=widths if "lightgbm" in used else None,
         members=tuple(members) if model == COMBINATION else (),
         combine=combine,
+        interval_scale=interval_scale,
     )
