@@ -293,6 +293,10 @@ class ModellingTimeseriesParams(StrictModel):
     selection_metric: MetricName = "mase"
     n_jobs: int = Field(default=2, description="joblib workers over series; -1: every core")
     chunk_size: PositiveInt | None = None
+    min_series_for_workers: PositiveInt = Field(
+        default=8,
+        description="fewer series run in this process: worker start-up would cost more",
+    )
     backtest: BacktestParams = BacktestParams()
     stationarity: StationarityParams = StationarityParams()
     frequencies: dict[str, FrequencyParams] = Field(

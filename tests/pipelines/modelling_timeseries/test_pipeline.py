@@ -157,7 +157,7 @@ def test_model_summary_records_orders_parameters_and_criteria(outputs: dict) -> 
 
 
 def test_results_do_not_depend_on_n_jobs_or_chunking(outputs: dict) -> None:
-    parallel = _run(_good(), fast_params(n_jobs=2, chunk_size=1))
+    parallel = _run(_good(), fast_params(n_jobs=2, chunk_size=1, min_series_for_workers=1))
     for name in OUTPUTS - {"ts_models"}:
         if isinstance(outputs[name], pd.DataFrame):
             pd.testing.assert_frame_equal(parallel[name], outputs[name], check_exact=True)

@@ -56,7 +56,11 @@ def _time_dtype(prepared: dict[str, Series]) -> Any:
 
 
 def _parallel(params: ModellingTimeseriesParams) -> dict[str, Any]:
-    return {"n_jobs": params.n_jobs, "chunk_size": params.chunk_size}
+    return {
+        "n_jobs": params.n_jobs,
+        "chunk_size": params.chunk_size,
+        "min_series": params.min_series_for_workers,
+    }
 
 
 def prepare_series(
