@@ -242,11 +242,11 @@ class SelectionParams(StrictModel):
 
     model_config = ConfigDict(title=f"{_FILE}: modelling_timeseries.selection")
 
-    method: Literal["overall", "combination", "best"] = "overall"
+    method: Literal["overall", "combination", "best"] = "combination"
     combine: Literal["mean", "median"] = "mean"
     size: PositiveInt = Field(default=2, description="members: the best `size` candidates")
     max_ratio: float = Field(
-        default=1.5, ge=1, description="members score at most this times the best candidate"
+        default=1.25, ge=1, description="members score at most this times the best candidate"
     )
     candidates: list[ModelName] = Field(
         default_factory=lambda: list[ModelName](["arima", "ets"]),

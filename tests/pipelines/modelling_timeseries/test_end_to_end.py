@@ -75,8 +75,13 @@ def test_every_shipped_series_gets_a_best_forecast_with_nested_intervals(default
         series_id: 8 if series_id in QUARTERLY else 12 for series_id in SHIPPED
     }
     board = _read(default_run, "07_model_output/timeseries_leaderboard.parquet")
-    overall = board.loc[board["series_id"] == "__overall__"].sort_values("rank")["model"].iloc[0]
-    assert set(best["model"]) == {overall}  # selection.method: overall
+    # selection.method: combination: the series' combination if it has one, else its rank 1
+    per_series = board.loc[board["series_id"] != "__overall__"].sort_values("rank")
+    expected = {
+        series_id: "combination" if "combination" in set(rows["model"]) else rows["model"].iloc[0]
+        for series_id, rows in per_series.groupby("series_id")
+    }
+    assert best.groupby("series_id")["model"].first().to_dict() == expected
     assert (best.groupby("series_id")["model"].nunique() == 1).all()
     models = forecasts.groupby("series_id")["model"].unique()
     assert {series_id: sorted(names) for series_id, names in models.items()} == dict.fromkeys(

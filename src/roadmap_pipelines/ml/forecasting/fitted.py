@@ -23,7 +23,7 @@ from roadmap_pipelines.ml.forecasting.forecasters import (
     Forecast,
     combine_forecasts,
 )
-from roadmap_pipelines.ml.forecasting.intervals import rescale
+from roadmap_pipelines.ml.forecasting.intervals import IntervalScale, rescale
 from roadmap_pipelines.ml.forecasting.series import Series
 
 
@@ -46,7 +46,7 @@ class FittedModel:
     interval_widths: dict[int, list[float]] | None = None  # lightgbm, in MASE-scale units
     members: tuple[str, ...] = ()
     combine: str = "mean"
-    interval_scale: dict[int, float] | None = None  # backtest calibration (intervals.py)
+    interval_scale: IntervalScale | None = None  # backtest calibration (intervals.py)
 
     def forecast(self, horizon: int) -> pd.DataFrame:
         """Forecast ``horizon`` periods after the history with 80% and 95% intervals.

@@ -6,21 +6,25 @@ not their model: on real series their 80% intervals held 62% of the outcomes. So
 backtest forecast is kept with its intervals (``ts_backtest_errors``), and each outcome is
 measured in units of its own interval's half-width on the side it fell: ``r = (y - f) /
 (upper_L - f)`` above the forecast ``f``, ``(f - y) / (f - lower_L)`` below (``r <= 1``: inside).
-These ratios are pooled per model over every series, fold and step (they are free of the
-series' units and the horizon's growth, which the model's own widths already carry), and the
-factor ``k_L`` is their split-conformal quantile, the ``ceil((n + 1) L)``-th smallest of
-``n``. The delivered bounds are ``f - k_L (f - lower_L)`` and ``f + k_L (upper_L - f)``:
-the model's shape (asymmetric after a log transform, growing with the horizon) at the width
-the backtest showed it needs, wider or narrower.
+These ratios are pooled per model and step ahead over every series and fold (they are free
+of the series' units), and the factor ``k_L(h)`` is their split-conformal quantile, the
+``ceil((n + 1) L)``-th smallest of ``n``: per step, because the models' own widths grow too
+slowly with the horizon on real series (the 80% factor rose from about 0.8 at one step to 1.5
+at twelve). The delivered bounds are ``f - k_L(h) (f - lower_L)`` and ``f + k_L(h) (upper_L -
+f)``: the model's shape (asymmetric after a log transform) at the width the backtest showed
+it needs, wider or narrower.
 
-A model with too few finite ratios for a level (``ceil((n + 1) L) > n``; 19 are needed at
-95%) keeps its own intervals at that level (factor 1). lightgbm's intervals are already
-conformal (``global_lightgbm.py``) and are left alone.
+A step with too few finite ratios for a level (``ceil((n + 1) L) > n``; 19 are needed at
+95%), or beyond the backtest horizon, takes the factor of all steps pooled; a model with too
+few even then keeps its own intervals (factor 1). lightgbm's intervals are already conformal
+(``global_lightgbm.py``) and are left alone.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -58,42 +62,74 @@ def interval_ratios(errors: pd.DataFrame, level: int) -> np.ndarray:
     return ratio
 
 
-def conformal_factor(ratios: np.ndarray, level: int) -> float:
-    """The split-conformal quantile of ``ratios`` at ``level`` %, or 1 if there are too few."""
+def conformal_factor(ratios: np.ndarray, level: int) -> float | None:
+    """The split-conformal quantile of ``ratios`` at ``level`` %, ``None`` if there are too few."""
     values = np.sort(ratios[~np.isnan(ratios)])
     rank = math.ceil((len(values) + 1) * level / 100)
     if rank > len(values) or not np.isfinite(values[rank - 1]):
-        return 1.0
+        return None
     return float(values[rank - 1])
 
 
-def scale_factors(errors: pd.DataFrame) -> dict[str, dict[int, float]]:
-    """``{model: {level: factor}}`` from the backtest rows of every series (lightgbm left out).
+@dataclass(frozen=True)
+class IntervalScale:
+    """One model's factors per level: per step ahead and over all steps (the fallback)."""
+
+    pooled: dict[int, float]
+    steps: dict[int, tuple[float, ...]]
+
+    def factors(self, level: int, horizon: int) -> np.ndarray:
+        """The factor of each of ``horizon`` steps at ``level``."""
+        own = self.steps.get(level, ())
+        fallback = self.pooled.get(level, 1.0)
+        return np.array([own[h] if h < len(own) else fallback for h in range(horizon)])
+
+    def summary(self) -> dict[str, Any]:
+        """JSON-ready: the pooled factor and the per-step factors of each level."""
+        return {
+            str(level): {"pooled": self.pooled[level], "steps": list(self.steps[level])}
+            for level in LEVELS
+        }
+
+
+def _model_scale(rows: pd.DataFrame) -> IntervalScale:
+    pooled, steps = {}, {}
+    for level in LEVELS:
+        ratios = interval_ratios(rows, level)
+        pooled[level] = conformal_factor(ratios, level) or 1.0
+        per_step = []
+        step_of_row = rows["step"].to_numpy()
+        for step in range(1, int(step_of_row.max()) + 1):
+            found = conformal_factor(ratios[step_of_row == step], level)
+            per_step.append(found if found is not None else pooled[level])
+        steps[level] = tuple(per_step)
+    return IntervalScale(pooled=pooled, steps=steps)
+
+
+def scale_factors(errors: pd.DataFrame) -> dict[str, IntervalScale]:
+    """Each model's ``IntervalScale`` from the backtest rows of every series (not lightgbm).
 
     Args:
         errors: ``ts_backtest_errors`` with internal column names.
     """
-    factors = {}
-    for model, rows in errors.groupby("model", sort=True):
-        if model in UNCALIBRATED:
-            continue
-        factors[str(model)] = {
-            level: conformal_factor(interval_ratios(rows, level), level) for level in LEVELS
-        }
-    return factors
+    return {
+        str(model): _model_scale(rows)
+        for model, rows in errors.groupby("model", sort=True)
+        if model not in UNCALIBRATED and not rows.empty
+    }
 
 
-def rescale(forecast: Forecast, factors: dict[int, float] | None) -> Forecast:
-    """The forecast with each level's bounds moved ``factor`` times as far from the forecast.
+def rescale(forecast: Forecast, scale: IntervalScale | None) -> Forecast:
+    """The forecast with each level's bounds moved its step's factor times as far from it.
 
     The 95% interval is kept at least as wide as the 80% one.
     """
-    if not factors:
+    if scale is None:
         return forecast
     mean = forecast.mean
     bounds = {}
     for level in LEVELS:
-        k = factors.get(level, 1.0)
+        k = scale.factors(level, len(mean))
         bounds[f"lower_{level}"] = mean - k * (mean - getattr(forecast, f"lower_{level}"))
         bounds[f"upper_{level}"] = mean + k * (getattr(forecast, f"upper_{level}") - mean)
     bounds["lower_95"] = np.minimum(bounds["lower_95"], bounds["lower_80"])

@@ -291,7 +291,7 @@ def fit_final_models(
     summary = {
         series_id: {
             **_model_summary(name, summaries[series_id], prepared[series_id], params),
-            "interval_scale": factors.get(name),
+            "interval_scale": factors[name].summary() if name in factors else None,
         }
         for series_id, name in sorted(best.items())
     }
