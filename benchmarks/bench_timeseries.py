@@ -306,15 +306,20 @@ def _every_fit(series, params) -> tuple[int, list]:
         forecast_model,
     )
 
-    count = 0
+    count, previous = 0, None
     for cutoff in (*series.cutoffs, len(series)):
         for name in (model for model in params.models if model in PER_SERIES_MODELS):
             horizon = series.backtest_horizon if cutoff < len(series) else series.horizon
+            # the backtest's SARIMA starts from the previous origin's fit (arima.warm_start)
+            warm = previous if name == "arima" and cutoff < len(series) else None
             try:
-                forecast_model(name, series.series_id, series.values[:cutoff],
-                               series.season_length, horizon, params)  # fmt: skip
+                _, _, fitted = forecast_model(name, series.series_id, series.values[:cutoff],
+                                              series.season_length, horizon, params,
+                                              warm_start=warm)  # fmt: skip
             except Exception:  # noqa: BLE001, S112 - the pipeline records these; timing only
                 continue
+            if name == "arima" and params.arima.warm_start:
+                previous = fitted.fit
             count += 1
     return count, []
 
@@ -331,7 +336,8 @@ def time_fits(train: pd.DataFrame, n_jobs: int) -> float:
     params = _params().model_copy(update={"n_jobs": n_jobs})
     items = _series(train, params)
     started = time.perf_counter()
-    map_series(_every_fit, items, stage="fits", n_jobs=n_jobs, chunk_size=None, params=params)
+    map_series(_every_fit, items, stage="fits", n_jobs=n_jobs, chunk_size=None,
+               min_series=params.min_series_for_workers, params=params)  # fmt: skip
     if "lightgbm" in params.models:
         backtest.backtest_lightgbm(items, params, SEED)
         model = fit_global(items, params.lightgbm, SEED)

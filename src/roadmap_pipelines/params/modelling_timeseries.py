@@ -155,6 +155,11 @@ class ArimaParams(StrictModel):
     max_models: PositiveInt = 94
     allow_constant: bool = True
     maxiter: PositiveInt = 25
+    warm_start: bool = Field(
+        default=True,
+        description="backtest origins after the first start exact fits from the previous "
+        "origin's estimates",
+    )
     transform: TransformParams = TransformParams()
 
     @model_validator(mode="after")

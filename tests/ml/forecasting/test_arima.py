@@ -192,3 +192,46 @@ def test_a_failing_candidate_is_recorded_and_the_search_goes_on(
     assert fit.failed == {"ARIMA(1,0,0)": "ValueError: construction failed"}
     assert fit.models_tried == 4 and fit.orders.label() != "ARIMA(1,0,0)"
     assert fit.summary()["search"]["failed"] == fit.failed
+
+
+def _airline_process(n: int = 180, seed: int = 5) -> np.ndarray:
+    """A simulated (0,1,1)(0,1,1)[12] series: ma1 -0.4, sma1 -0.6."""
+    rng = np.random.default_rng(seed)
+    w = lfilter(
+        np.convolve([1.0, -0.4], np.r_[1.0, np.zeros(11), -0.6]), [1.0], rng.normal(0, 0.03, n)
+    )
+    y = np.zeros(n)
+    for t in range(n):
+        y[t] = w[t] + (y[t - 1] if t >= 1 else 0) + (y[t - 12] if t >= 12 else 0)
+        y[t] -= y[t - 13] if t >= 13 else 0
+    return 5.0 + y
+
+
+def test_a_warm_start_from_the_previous_origin_starts_there_and_chooses_the_same_orders(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    y, settings = _airline_process(), ArimaParams()
+    starts: list[tuple[Orders, np.ndarray | None]] = []
+    real = arima.fit_exact
+
+    def recording(values, orders, start=None, *args, **kwargs):
+        starts.append((orders, None if start is None else np.array(start)))
+        return real(values, orders, start, *args, **kwargs)
+
+    monkeypatch.setattr(arima, "fit_exact", recording)
+    previous, warm_starts = None, 0
+    for cutoff in (132, 144, 156, 168):  # backtest origins, oldest first
+        cold = arima_search.search_orders(y[:cutoff], 12, 1, 1, settings)
+        starts.clear()
+        warm = arima_search.search_orders(y[:cutoff], 12, 1, 1, settings, previous)
+        assert warm.orders == cold.orders
+        assert warm.aicc == pytest.approx(cold.aicc, abs=0.05)
+        if previous is not None:  # every exact fit of the previous orders starts there
+            estimates = [value for name, value in previous.params.items() if name != "sigma2"]
+            for orders, start in starts:
+                if orders == previous.orders:
+                    assert np.array_equal(start, estimates)
+                    warm_starts += 1
+        previous = warm
+    assert warm_starts >= 2  # the origins' choices: (0,1,1), (1,1,0), (0,1,1), (0,1,1) x (0,1,1)
+    assert previous is not None and previous.orders.q == 1 and previous.orders.Q == 1

@@ -359,14 +359,29 @@ def exact_criterion(
     return information_criteria(loglik, orders.n_coefficients, int(model.nobs))[criterion]
 
 
-def fit_fixed(values: np.ndarray, orders: Orders, maxiter: int) -> ArimaFit:
+def previous_estimates(
+    previous: ArimaFit | None, orders: Orders, otherwise: np.ndarray | None
+) -> np.ndarray | None:
+    """``previous``'s estimates as start parameters if it has ``orders``, else ``otherwise``."""
+    if previous is None or previous.orders != orders:
+        return otherwise
+    return np.array([value for name, value in previous.params.items() if name != "sigma2"])
+
+
+def fit_fixed(
+    values: np.ndarray, orders: Orders, maxiter: int, previous: ArimaFit | None = None
+) -> ArimaFit:
     """Fit the configured orders by exact maximum likelihood (no root check).
+
+    ``previous`` (the fit at the previous backtest origin) gives the start parameters.
 
     Raises:
         ValueError: If the fit fails.
     """
-    w = difference(values, orders.d, orders.D, orders.m)
-    start = css_candidate(w, orders, "aicc").coefficients
+    start = previous_estimates(previous, orders, None)
+    if start is None:
+        w = difference(values, orders.d, orders.D, orders.m)
+        start = css_candidate(w, orders, "aicc").coefficients
     fit = fit_exact(values, orders, start, maxiter, check_roots=False)
     if fit is None:
         raise ValueError(f"{orders.label()} could not be fitted to {len(values)} points")

@@ -88,8 +88,17 @@ def _start_models(
 class _Search:
     """The candidates scored so far for one series with fixed ``d`` and ``D``."""
 
-    def __init__(self, values: np.ndarray, d: int, seasonal_d: int, m: int, settings: ArimaParams):
+    def __init__(
+        self,
+        values: np.ndarray,
+        d: int,
+        seasonal_d: int,
+        m: int,
+        settings: ArimaParams,
+        previous: ArimaFit | None = None,
+    ):
         self.values, self.d, self.seasonal_d, self.m = values, d, seasonal_d, m
+        self.previous = previous
         self.settings = settings
         self.criterion = settings.information_criterion
         self.w = arima.difference(values, d, seasonal_d, m)
@@ -117,13 +126,15 @@ class _Search:
             ic = arima.exact_criterion(self.values, orders, candidate.coefficients, self.criterion)
             candidate = replace(candidate, ic=ic)
         if not self.settings.approximation:
-            fit = arima.fit_exact(
-                self.values, orders, candidate.coefficients, self.settings.maxiter
-            )
+            fit = arima.fit_exact(self.values, orders, self.start(candidate), self.settings.maxiter)
             self.exact[orders] = fit
             ic = fit.criterion(self.criterion) if fit else math.inf
             candidate = replace(candidate, ic=ic)
         return candidate
+
+    def start(self, candidate: Candidate) -> np.ndarray | None:
+        """Exact-fit start: the previous origin's estimates for its orders, else CSS's."""
+        return arima.previous_estimates(self.previous, candidate.orders, candidate.coefficients)
 
     def better(self, orders: Orders, than: Orders) -> bool:
         # ties go to the smaller orders, so the result never depends on the visiting order
@@ -178,7 +189,7 @@ class _Search:
                 break
             try:
                 fit = arima.fit_exact(
-                    self.values, candidate.orders, candidate.coefficients, self.settings.maxiter
+                    self.values, candidate.orders, self.start(candidate), self.settings.maxiter
                 )
             except Exception as error:  # noqa: BLE001 - the next-ranked candidate is refitted
                 self.failed[candidate.orders.label()] = f"{type(error).__name__}: {error}"
@@ -193,7 +204,12 @@ class _Search:
 
 
 def search_orders(
-    values: np.ndarray, m: int, d: int, seasonal_d: int, settings: ArimaParams
+    values: np.ndarray,
+    m: int,
+    d: int,
+    seasonal_d: int,
+    settings: ArimaParams,
+    previous: ArimaFit | None = None,
 ) -> ArimaFit:
     """Choose ``(p, q, P, Q, constant)`` for fixed ``d`` and ``D`` and fit the winner.
 
@@ -203,6 +219,9 @@ def search_orders(
         d: Ordinary differences.
         seasonal_d: Seasonal differences.
         settings: ``modelling_timeseries.arima`` parameters.
+        previous: The fit at the previous backtest origin (a warm start): if the search
+            refits its orders by exact likelihood, it starts from its estimates. The
+            candidates and their screening are the same, so is the choice in practice.
 
     Returns:
         The exact maximum-likelihood fit of the chosen orders.
@@ -210,7 +229,7 @@ def search_orders(
     Raises:
         ValueError: If no candidate could be fitted.
     """
-    search = _Search(values, d, seasonal_d if m > 1 else 0, m, settings)
+    search = _Search(values, d, seasonal_d if m > 1 else 0, m, settings, previous)
     if settings.stepwise:
         search.stepwise()
     else:

@@ -1,7 +1,9 @@
 """Rolling-origin backtests of every configured model, their metrics and the leaderboard.
 
-Every model is refitted from scratch at each origin on the points before it, SARIMA's
-transform, ``d``/``D`` and order search included, so no fold sees its own test window. A
+Every model is refitted at each origin on the points before it, SARIMA's transform,
+``d``/``D`` and order search included, so no fold sees its own test window; with
+``arima.warm_start`` SARIMA's exact fits of the previous origin's orders start from that
+origin's estimates (fewer likelihood evaluations, the same order choice in the tests). A
 model that fails at any origin of a series is dropped for that series (and recorded), so
 the models a leaderboard compares were all scored on the same folds. Each series has its own
 folds and backtest horizon (``Series.cutoffs``, planned from its frequency's settings);
@@ -22,6 +24,7 @@ import pandas as pd
 
 from roadmap_pipelines.ml.forecasting.forecasters import (
     PER_SERIES_MODELS,
+    ArimaModel,
     Forecast,
     forecast_model,
 )
@@ -83,17 +86,20 @@ def backtest_series(
     if not series.cutoffs:
         return rows, failures  # baselines only (ts_series_status says why)
     for name in (model for model in params.models if model in PER_SERIES_MODELS):
-        model_rows, fold = [], 0
+        model_rows, fold, previous = [], 0, None
         try:
             for fold, cutoff in enumerate(series.cutoffs, start=1):
-                forecast, _, _ = forecast_model(
+                forecast, _, fitted = forecast_model(
                     name,
                     series.series_id,
                     series.values[:cutoff],
                     series.season_length,
                     series.backtest_horizon,
                     params,
+                    warm_start=previous,
                 )
+                if isinstance(fitted, ArimaModel) and params.arima.warm_start:
+                    previous = fitted.fit
                 model_rows += _error_rows(series, name, fold, cutoff, forecast)
         except Exception as error:  # noqa: BLE001 - the model is dropped for this series only
             reason = f"fold {fold}: {type(error).__name__}: {error}"
