@@ -19,8 +19,9 @@ For each set it reports the mean and median MASE (in-sample seasonal naive scale
 yearly series) of the pipeline's delivered forecast, of its SARIMA and ETS alone, of
 statsforecast's AutoARIMA on the same training data, interval coverage at 80% and 95%, and
 time per series (the mean of two runs each, interleaved): the whole pipeline (Kedro
-SequentialRunner on an in-memory catalog, every node) against the model fits it makes (every model on every backtest origin and the final
-history, called directly with the same workers) and statsforecast's one fit per series.
+SequentialRunner on an in-memory catalog, every node) against the model fits it makes
+(every model on every backtest origin and the final history, called directly with the same
+workers) and statsforecast's one fit per series.
 
 statsforecast pins pandas < 3, so it cannot live in the project's environment: the script
 creates ``benchmarks/.venv-statsforecast`` with uv on first use (network needed once) and
