@@ -84,9 +84,14 @@ def test_every_shipped_series_gets_a_best_forecast_with_nested_intervals(default
     assert best.groupby("series_id")["model"].first().to_dict() == expected
     assert (best.groupby("series_id")["model"].nunique() == 1).all()
     models = forecasts.groupby("series_id")["model"].unique()
-    assert {series_id: sorted(names) for series_id, names in models.items()} == dict.fromkeys(
-        SHIPPED, MODELS
-    )
+    # a combination only where SARIMA and ETS were within selection.max_ratio (1.25) of each
+    # other in the backtest: on air_passengers and us_accidental_deaths ETS was further ahead
+    combined = {series_id for series_id, name in expected.items() if name == "combination"}
+    assert combined == set(SHIPPED) - {"air_passengers", "us_accidental_deaths"}
+    assert {series_id: sorted(names) for series_id, names in models.items()} == {
+        series_id: [name for name in MODELS if name != "combination" or series_id in combined]
+        for series_id in SHIPPED
+    }
     bounds = forecasts[["lower_95", "lower_80", "forecast", "upper_80", "upper_95"]]
     assert (bounds.diff(axis=1).iloc[:, 1:] >= 0).all().all()
     air = best.loc[best["series_id"] == "air_passengers", "timestamp"]
@@ -128,7 +133,11 @@ def test_sarima_beats_the_seasonal_naive_baseline_overall(default_run: Path) -> 
     board = _read(default_run, "07_model_output/timeseries_leaderboard.parquet")
     overall = board.loc[board["series_id"] == "__overall__"].set_index("model")
     assert overall.loc["arima", "mase"] < overall.loc["seasonal_naive", "mase"]
-    assert overall["n_series"].eq(len(SHIPPED)).all()
+    # every model covers every series; the combination those whose members were close
+    assert overall["n_series"].to_dict() == {
+        **dict.fromkeys(MODELS, len(SHIPPED)),
+        "combination": len(SHIPPED) - 2,
+    }
     per_series = board.loc[board["series_id"] != "__overall__"]
     assert per_series.groupby("series_id")["best"].sum().eq(1).all()
 
