@@ -155,6 +155,11 @@ class ArimaParams(StrictModel):
     max_models: PositiveInt = 94
     allow_constant: bool = True
     maxiter: PositiveInt = 25
+    warm_start: bool = Field(
+        default=True,
+        description="backtest origins after the first start exact fits from the previous "
+        "origin's estimates",
+    )
     transform: TransformParams = TransformParams()
 
     @model_validator(mode="after")
@@ -242,16 +247,28 @@ class SelectionParams(StrictModel):
 
     model_config = ConfigDict(title=f"{_FILE}: modelling_timeseries.selection")
 
-    method: Literal["overall", "combination", "best"] = "overall"
+    method: Literal["overall", "combination", "best"] = "combination"
     combine: Literal["mean", "median"] = "mean"
     size: PositiveInt = Field(default=2, description="members: the best `size` candidates")
     max_ratio: float = Field(
-        default=1.5, ge=1, description="members score at most this times the best candidate"
+        default=1.25, ge=1, description="members score at most this times the best candidate"
     )
     candidates: list[ModelName] = Field(
         default_factory=lambda: list[ModelName](["arima", "ets"]),
         min_length=1,
         description="models that may join the combination; those not in `models` are ignored",
+    )
+
+
+class IntervalParams(StrictModel):
+    """How the 80% and 95% intervals of the per-series models and the combination are set."""
+
+    model_config = ConfigDict(title=f"{_FILE}: modelling_timeseries.intervals")
+
+    calibration: Literal["backtest", "model"] = Field(
+        default="backtest",
+        description="backtest: each model's intervals rescaled to the coverage its backtest "
+        "forecasts showed (split-conformal); model: the models' own Gaussian intervals",
     )
 
 
@@ -281,6 +298,10 @@ class ModellingTimeseriesParams(StrictModel):
     selection_metric: MetricName = "mase"
     n_jobs: int = Field(default=2, description="joblib workers over series; -1: every core")
     chunk_size: PositiveInt | None = None
+    min_series_for_workers: PositiveInt = Field(
+        default=8,
+        description="fewer series run in this process: worker start-up would cost more",
+    )
     backtest: BacktestParams = BacktestParams()
     stationarity: StationarityParams = StationarityParams()
     frequencies: dict[str, FrequencyParams] = Field(
@@ -288,6 +309,7 @@ class ModellingTimeseriesParams(StrictModel):
         description="per pandas frequency (MS, QS, W, D, ...): horizon, season_length, backtest",
     )
     selection: SelectionParams = SelectionParams()
+    intervals: IntervalParams = IntervalParams()
     arima: ArimaParams = ArimaParams()
     ets: EtsParams = EtsParams()
     lightgbm: LightGBMParams = LightGBMParams()

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from scipy.signal import lfilter
 
-from roadmap_pipelines.ml.forecasting import arima
+from roadmap_pipelines.ml.forecasting import arima, arima_search
 from roadmap_pipelines.ml.forecasting.arima import Orders
 from roadmap_pipelines.ml.forecasting.stationarity import choose_differences
 from roadmap_pipelines.params.modelling_timeseries import ArimaParams, StationarityParams
@@ -53,7 +53,7 @@ def test_airline_model_reproduces_r(log_air_passengers: np.ndarray) -> None:
 
 
 def test_search_finds_the_airline_model(log_air_passengers: np.ndarray) -> None:
-    fit = arima.search_orders(log_air_passengers, 12, 1, 1, ArimaParams())
+    fit = arima_search.search_orders(log_air_passengers, 12, 1, 1, ArimaParams())
     assert fit.orders == AIRLINE
     assert fit.aicc == pytest.approx(-483.21, abs=0.02)
     assert 4 <= fit.models_tried <= ArimaParams().max_models
@@ -61,7 +61,7 @@ def test_search_finds_the_airline_model(log_air_passengers: np.ndarray) -> None:
 
 def test_exact_search_agrees(log_air_passengers: np.ndarray) -> None:
     settings = ArimaParams(approximation=False, max_p=2, max_q=2, max_P=1, max_Q=1)
-    assert arima.search_orders(log_air_passengers, 12, 1, 1, settings).orders == AIRLINE
+    assert arima_search.search_orders(log_air_passengers, 12, 1, 1, settings).orders == AIRLINE
 
 
 def _simulated_sarima(seed: int = 0, n: int = 240) -> np.ndarray:
@@ -87,7 +87,7 @@ def test_search_recovers_the_orders_of_a_simulated_sarima(settings: ArimaParams)
     d, seasonal_d = choose_differences(y, 12, settings.max_d, settings.max_D, StationarityParams())
     assert (d, seasonal_d) == (0, 1)
 
-    fit = arima.search_orders(y, 12, d, seasonal_d, settings)
+    fit = arima_search.search_orders(y, 12, d, seasonal_d, settings)
 
     assert fit.orders == Orders(p=1, d=0, q=0, P=0, D=1, Q=1, m=12, constant=False)
     assert fit.params["ar.L1"] == pytest.approx(0.6, abs=0.1)
@@ -100,22 +100,24 @@ def test_search_stays_within_its_bounds() -> None:
     settings = ArimaParams(
         max_p=0, max_q=1, max_P=0, max_Q=0, start_p=0, start_q=0, start_P=0, start_Q=0
     )
-    fit = arima.search_orders(y, 12, 0, 1, settings)
+    fit = arima_search.search_orders(y, 12, 0, 1, settings)
     assert (fit.orders.p, fit.orders.P, fit.orders.Q) == (0, 0, 0)
     assert fit.orders.q <= 1
 
-    capped = arima.search_orders(y, 12, 0, 1, ArimaParams(max_models=5))
+    capped = arima_search.search_orders(y, 12, 0, 1, ArimaParams(max_models=5))
     assert capped.models_tried <= 5
 
 
 def test_constant_is_a_drift_with_one_difference_and_absent_with_two() -> None:
     rng = np.random.default_rng(4)
     trending = np.cumsum(0.5 + rng.normal(0, 1, 120))
-    with_drift = arima.search_orders(trending, 1, 1, 0, ArimaParams())
+    with_drift = arima_search.search_orders(trending, 1, 1, 0, ArimaParams())
     assert with_drift.orders.constant
     assert with_drift.params["intercept"] == pytest.approx(0.5, abs=0.25)
     assert with_drift.orders.label().endswith("with drift")
-    assert not arima.search_orders(np.cumsum(trending), 1, 2, 0, ArimaParams()).orders.constant
+    assert not arima_search.search_orders(
+        np.cumsum(trending), 1, 2, 0, ArimaParams()
+    ).orders.constant
 
 
 def test_forecast_follows_the_fitted_model(log_air_passengers: np.ndarray) -> None:
@@ -144,19 +146,19 @@ def _quarterly_ar(n: int = 80, seed: int = 5) -> np.ndarray:
 
 
 def test_orders_whose_lags_collide_are_never_proposed() -> None:
-    assert arima.lags_collide(Orders(4, 0, 0, 1, 0, 0, 4, False))  # AR lag 4 twice
-    assert arima.lags_collide(Orders(0, 0, 5, 0, 0, 1, 4, False))  # MA lag 4 twice
-    assert not arima.lags_collide(Orders(3, 0, 3, 1, 0, 1, 4, False))
-    assert not arima.lags_collide(Orders(5, 0, 0, 0, 0, 0, 4, False))  # no seasonal AR
-    assert not arima.lags_collide(Orders(5, 0, 0, 0, 0, 0, 1, False))  # non-seasonal
+    assert arima_search.lags_collide(Orders(4, 0, 0, 1, 0, 0, 4, False))  # AR lag 4 twice
+    assert arima_search.lags_collide(Orders(0, 0, 5, 0, 0, 1, 4, False))  # MA lag 4 twice
+    assert not arima_search.lags_collide(Orders(3, 0, 3, 1, 0, 1, 4, False))
+    assert not arima_search.lags_collide(Orders(5, 0, 0, 0, 0, 0, 4, False))  # no seasonal AR
+    assert not arima_search.lags_collide(Orders(5, 0, 0, 0, 0, 0, 1, False))  # non-seasonal
     # the exhaustive grid up to p = 5 with P = 1 on a quarterly series: statsmodels raises
     # "autoregressive lag(s) {4} are in both ..." for p >= 4 with P >= 1, so none is tried
     settings = ArimaParams(stepwise=False, max_p=5, max_q=0, max_P=1, max_Q=0, max_order=6,
                            start_p=0, start_q=0, start_P=0, start_Q=0)  # fmt: skip
-    fit = arima.search_orders(_quarterly_ar(), 4, 0, 0, settings)
+    fit = arima_search.search_orders(_quarterly_ar(), 4, 0, 0, settings)
     assert fit.failed == {}
     assert fit.models_tried == 6 * 2 * 2 - 2 * 2  # p 0-5, P 0-1, constant or not; 4 collide
-    assert not arima.lags_collide(fit.orders)
+    assert not arima_search.lags_collide(fit.orders)
 
 
 def test_a_colliding_quarterly_search_with_no_transform_fits() -> None:
@@ -169,7 +171,7 @@ def test_a_colliding_quarterly_search_with_no_transform_fits() -> None:
                "transform": {"method": "none"}}
     )  # fmt: skip
     model = fit_arima("quarterly", _quarterly_ar(), 4, params)
-    assert not arima.lags_collide(model.fit.orders)
+    assert not arima_search.lags_collide(model.fit.orders)
     assert np.all(np.isfinite(model.forecast(_quarterly_ar(), 8).upper_95))
 
 
@@ -186,7 +188,50 @@ def test_a_failing_candidate_is_recorded_and_the_search_goes_on(
     monkeypatch.setattr(arima, "css_candidate", failing)
     settings = ArimaParams(stepwise=False, max_p=1, max_q=1, max_P=0, max_Q=0, start_P=0,
                            start_Q=0, start_p=0, start_q=0, allow_constant=False)  # fmt: skip
-    fit = arima.search_orders(_quarterly_ar(), 1, 0, 0, settings)
+    fit = arima_search.search_orders(_quarterly_ar(), 1, 0, 0, settings)
     assert fit.failed == {"ARIMA(1,0,0)": "ValueError: construction failed"}
     assert fit.models_tried == 4 and fit.orders.label() != "ARIMA(1,0,0)"
     assert fit.summary()["search"]["failed"] == fit.failed
+
+
+def _airline_process(n: int = 180, seed: int = 5) -> np.ndarray:
+    """A simulated (0,1,1)(0,1,1)[12] series: ma1 -0.4, sma1 -0.6."""
+    rng = np.random.default_rng(seed)
+    w = lfilter(
+        np.convolve([1.0, -0.4], np.r_[1.0, np.zeros(11), -0.6]), [1.0], rng.normal(0, 0.03, n)
+    )
+    y = np.zeros(n)
+    for t in range(n):
+        y[t] = w[t] + (y[t - 1] if t >= 1 else 0) + (y[t - 12] if t >= 12 else 0)
+        y[t] -= y[t - 13] if t >= 13 else 0
+    return 5.0 + y
+
+
+def test_a_warm_start_from_the_previous_origin_starts_there_and_chooses_the_same_orders(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    y, settings = _airline_process(), ArimaParams()
+    starts: list[tuple[Orders, np.ndarray | None]] = []
+    real = arima.fit_exact
+
+    def recording(values, orders, start=None, *args, **kwargs):
+        starts.append((orders, None if start is None else np.array(start)))
+        return real(values, orders, start, *args, **kwargs)
+
+    monkeypatch.setattr(arima, "fit_exact", recording)
+    previous, warm_starts = None, 0
+    for cutoff in (132, 144, 156, 168):  # backtest origins, oldest first
+        cold = arima_search.search_orders(y[:cutoff], 12, 1, 1, settings)
+        starts.clear()
+        warm = arima_search.search_orders(y[:cutoff], 12, 1, 1, settings, previous)
+        assert warm.orders == cold.orders
+        assert warm.aicc == pytest.approx(cold.aicc, abs=0.05)
+        if previous is not None:  # every exact fit of the previous orders starts there
+            estimates = [value for name, value in previous.params.items() if name != "sigma2"]
+            for orders, start in starts:
+                if orders == previous.orders:
+                    assert np.array_equal(start, estimates)
+                    warm_starts += 1
+        previous = warm
+    assert warm_starts >= 2  # the origins' choices: (0,1,1), (1,1,0), (0,1,1), (0,1,1) x (0,1,1)
+    assert previous is not None and previous.orders.q == 1 and previous.orders.Q == 1

@@ -63,7 +63,7 @@ def test_outputs_have_the_contract_columns(outputs: dict) -> None:
         "ts_backtest_metrics": ["series_id", "model", "members", "fold", "cutoff", "mae", "rmse",
                                 "mape", "smape", "mase"],
         "ts_backtest_errors": ["series_id", "model", "fold", "step", "timestamp", "actual",
-                               "forecast"],
+                               "forecast", "lower_80", "upper_80", "lower_95", "upper_95"],
         "ts_leaderboard": ["series_id", "model", "members", "mae", "rmse", "mape", "smape", "mase",
                            "rank", "best"],
         "ts_series_status": ["series_id", "frequency", "season_length", "n_points", "horizon",
@@ -99,15 +99,22 @@ def test_the_combination_is_the_mean_of_its_members_in_backtest_and_forecast(
         errors.xs("arima", level="model")["forecast"] + errors.xs("ets", level="model")["forecast"]
     ) / 2
     pd.testing.assert_series_equal(combined, members, check_names=False)
-    forecasts = outputs["ts_forecasts"].set_index(["series_id", "model", "timestamp"])
-    for column in ("forecast", "lower_80", "upper_95"):
-        mean = (
-            forecasts.xs("arima", level="model")[column]
-            + forecasts.xs("ets", level="model")[column]
-        ) / 2
-        assert forecasts.xs("combination", level="model")[column].to_numpy() == pytest.approx(
-            mean.to_numpy()
+    for column in ("lower_80", "upper_95"):  # the bounds too, before calibration
+        pd.testing.assert_series_equal(
+            errors.xs("combination", level="model")[column],
+            (errors.xs("arima", level="model")[column] + errors.xs("ets", level="model")[column])
+            / 2,
+            check_names=False,
         )
+    forecasts = outputs["ts_forecasts"].set_index(["series_id", "model", "timestamp"])
+    # the bounds are then rescaled per model (intervals.py, tested in test_intervals.py)
+    mean = (
+        forecasts.xs("arima", level="model")["forecast"]
+        + forecasts.xs("ets", level="model")["forecast"]
+    ) / 2
+    assert forecasts.xs("combination", level="model")["forecast"].to_numpy() == pytest.approx(
+        mean.to_numpy()
+    )
 
 
 def test_forecasts_cover_every_series_model_and_step_with_nested_intervals(outputs: dict) -> None:
@@ -150,7 +157,7 @@ def test_model_summary_records_orders_parameters_and_criteria(outputs: dict) -> 
 
 
 def test_results_do_not_depend_on_n_jobs_or_chunking(outputs: dict) -> None:
-    parallel = _run(_good(), fast_params(n_jobs=2, chunk_size=1))
+    parallel = _run(_good(), fast_params(n_jobs=2, chunk_size=1, min_series_for_workers=1))
     for name in OUTPUTS - {"ts_models"}:
         if isinstance(outputs[name], pd.DataFrame):
             pd.testing.assert_frame_equal(parallel[name], outputs[name], check_exact=True)

@@ -1,7 +1,9 @@
 """Rolling-origin backtests of every configured model, their metrics and the leaderboard.
 
-Every model is refitted from scratch at each origin on the points before it, SARIMA's
-transform, ``d``/``D`` and order search included, so no fold sees its own test window. A
+Every model is refitted at each origin on the points before it, SARIMA's transform,
+``d``/``D`` and order search included, so no fold sees its own test window; with
+``arima.warm_start`` SARIMA's exact fits of the previous origin's orders start from that
+origin's estimates (fewer likelihood evaluations, the same order choice in the tests). A
 model that fails at any origin of a series is dropped for that series (and recorded), so
 the models a leaderboard compares were all scored on the same folds. Each series has its own
 folds and backtest horizon (``Series.cutoffs``, planned from its frequency's settings);
@@ -22,6 +24,8 @@ import pandas as pd
 
 from roadmap_pipelines.ml.forecasting.forecasters import (
     PER_SERIES_MODELS,
+    ArimaModel,
+    Forecast,
     forecast_model,
 )
 from roadmap_pipelines.ml.forecasting.metrics import (
@@ -34,17 +38,25 @@ from roadmap_pipelines.params.modelling_timeseries import ModellingTimeseriesPar
 
 OVERALL = "__overall__"
 COMBINATION = "combination"
-ERROR_COLUMNS = ["series_id", "model", "fold", "step", "timestamp", "actual", "forecast"]
+BOUNDS = ["lower_80", "upper_80", "lower_95", "upper_95"]
+# the bounds are each model's own intervals (empty for lightgbm, whose intervals come from
+# these errors); intervals.py calibrates the delivered intervals on them
+ERROR_COLUMNS = ["series_id", "model", "fold", "step", "timestamp", "actual", "forecast", *BOUNDS]
 METRIC_COLUMNS = ["series_id", "model", "members", "fold", "cutoff", *METRICS]
 LEADERBOARD_COLUMNS = ["series_id", "model", "members", *METRICS, "n_series", "rank", "best"]
 MEMBER_SEPARATOR = "+"
 
 
 def _error_rows(
-    series: Series, model: str, fold: int, cutoff: int, forecast: np.ndarray
+    series: Series, model: str, fold: int, cutoff: int, forecast: Forecast | np.ndarray
 ) -> list[dict[str, Any]]:
-    forecast = np.asarray(forecast, dtype=float)
-    if not np.all(np.isfinite(forecast)):
+    if isinstance(forecast, Forecast):
+        mean = np.asarray(forecast.mean, dtype=float)
+        bounds = {name: np.asarray(getattr(forecast, name), dtype=float) for name in BOUNDS}
+    else:
+        mean = np.asarray(forecast, dtype=float)
+        bounds = {name: np.full(len(mean), np.nan) for name in BOUNDS}
+    if not np.all(np.isfinite(mean)):
         raise ValueError(f"the forecast from origin {cutoff} is not finite")
     return [
         {
@@ -55,8 +67,9 @@ def _error_rows(
             "timestamp": series.timestamps[cutoff + step - 1],
             "actual": float(series.values[cutoff + step - 1]),
             "forecast": float(value),
+            **{name: float(bounds[name][step - 1]) for name in BOUNDS},
         }
-        for step, value in enumerate(forecast, start=1)
+        for step, value in enumerate(mean, start=1)
     ]
 
 
@@ -73,18 +86,21 @@ def backtest_series(
     if not series.cutoffs:
         return rows, failures  # baselines only (ts_series_status says why)
     for name in (model for model in params.models if model in PER_SERIES_MODELS):
-        model_rows, fold = [], 0
+        model_rows, fold, previous = [], 0, None
         try:
             for fold, cutoff in enumerate(series.cutoffs, start=1):
-                forecast, _, _ = forecast_model(
+                forecast, _, fitted = forecast_model(
                     name,
                     series.series_id,
                     series.values[:cutoff],
                     series.season_length,
                     series.backtest_horizon,
                     params,
+                    warm_start=previous,
                 )
-                model_rows += _error_rows(series, name, fold, cutoff, forecast.mean)
+                if isinstance(fitted, ArimaModel) and params.arima.warm_start:
+                    previous = fitted.fit
+                model_rows += _error_rows(series, name, fold, cutoff, forecast)
         except Exception as error:  # noqa: BLE001 - the model is dropped for this series only
             reason = f"fold {fold}: {type(error).__name__}: {error}"
             failures.append(failure(series.series_id, "backtest", reason, name))
@@ -199,15 +215,23 @@ def combination_members(
 def combination_errors(
     errors: pd.DataFrame, members: dict[str, list[str]], params: ModellingTimeseriesParams
 ) -> pd.DataFrame:
-    """The combination's backtest error rows: its members' forecasts combined per step."""
+    """The combination's backtest error rows: its members' forecasts combined per step.
+
+    Interval bounds combine like the final forecast's (``combine_forecasts``); they are empty
+    where a member has none (lightgbm), as pandas would otherwise skip that member.
+    """
     parts = []
     for series_id, names in sorted(members.items()):
         own = errors.loc[(errors["series_id"] == series_id) & errors["model"].isin(names)]
-        combined = own.groupby(["fold", "step"], sort=True).agg(
+        groups = own.groupby(["fold", "step"], sort=True)
+        combined = groups.agg(
             timestamp=("timestamp", "first"),
             actual=("actual", "first"),
             forecast=("forecast", params.selection.combine),
+            **{name: (name, params.selection.combine) for name in BOUNDS},
         )
+        missing = own[BOUNDS].isna().groupby([own["fold"], own["step"]], sort=True).any()
+        combined[BOUNDS] = combined[BOUNDS].mask(missing)
         parts.append(combined.reset_index().assign(series_id=series_id, model=COMBINATION))
     if not parts:
         return pd.DataFrame(columns=ERROR_COLUMNS)

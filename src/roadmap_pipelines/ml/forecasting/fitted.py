@@ -23,6 +23,7 @@ from roadmap_pipelines.ml.forecasting.forecasters import (
     Forecast,
     combine_forecasts,
 )
+from roadmap_pipelines.ml.forecasting.intervals import IntervalScale, rescale
 from roadmap_pipelines.ml.forecasting.series import Series
 
 
@@ -45,6 +46,7 @@ class FittedModel:
     interval_widths: dict[int, list[float]] | None = None  # lightgbm, in MASE-scale units
     members: tuple[str, ...] = ()
     combine: str = "mean"
+    interval_scale: IntervalScale | None = None  # backtest calibration (intervals.py)
 
     def forecast(self, horizon: int) -> pd.DataFrame:
         """Forecast ``horizon`` periods after the history with 80% and 95% intervals.
@@ -58,6 +60,7 @@ class FittedModel:
             result = combine_forecasts(parts, self.combine)
         else:
             result = self._forecast(self.model, horizon)
+        result = rescale(result, self.interval_scale)
         future = pd.date_range(
             pd.Timestamp(self.last_timestamp), periods=horizon + 1, freq=self.frequency
         )[1:]

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from roadmap_pipelines.ml.forecasting import arima, baselines, ets, stationarity
+from roadmap_pipelines.ml.forecasting import arima, arima_search, baselines, ets, stationarity
 from roadmap_pipelines.ml.forecasting.transforms import Transform, fit_transform
 from roadmap_pipelines.params.modelling_timeseries import (
     ModellingTimeseriesParams,
@@ -147,6 +147,7 @@ def fit_arima(
     m: int,
     params: ModellingTimeseriesParams,
     differences: tuple[int, int] | None = None,
+    warm_start: arima.ArimaFit | None = None,
 ) -> ArimaModel:
     """Transform, choose ``d``/``D`` (unless given or fixed), search or fit the orders.
 
@@ -156,19 +157,22 @@ def fit_arima(
         m: Season length.
         params: ``modelling_timeseries`` parameters.
         differences: ``(d, D)`` already chosen on these values, or ``None`` to choose them.
+        warm_start: The fit at the previous backtest origin: exact fits of its orders start
+            from its estimates.
     """
     settings = params.arima
     transform = series_transform(series_id, values, m, settings.transform)
     z = transform.forward(values)
     orders = _fixed_orders(series_id, m, params)
     if orders is not None:
-        return ArimaModel(arima.fit_fixed(z, orders, settings.maxiter), transform)
+        return ArimaModel(arima.fit_fixed(z, orders, settings.maxiter, warm_start), transform)
     if differences is None:
         differences = stationarity.choose_differences(
             z, m, settings.max_d, settings.max_D, params.stationarity
         )
     d, seasonal_d = differences
-    return ArimaModel(arima.search_orders(z, m, d, seasonal_d, settings), transform)
+    fit = arima_search.search_orders(z, m, d, seasonal_d, settings, warm_start)
+    return ArimaModel(fit, transform)
 
 
 def forecast_model(
@@ -179,6 +183,7 @@ def forecast_model(
     horizon: int,
     params: ModellingTimeseriesParams,
     differences: tuple[int, int] | None = None,
+    warm_start: arima.ArimaFit | None = None,
 ) -> tuple[Forecast, dict[str, Any], ArimaModel | EtsModel | None]:
     """Fit per-series model ``name`` to ``values`` and forecast ``horizon`` steps.
 
@@ -187,7 +192,7 @@ def forecast_model(
         (``None`` for a baseline, which is refitted from the history when needed).
     """
     if name == "arima":
-        model = fit_arima(series_id, values, m, params, differences)
+        model = fit_arima(series_id, values, m, params, differences, warm_start)
         return model.forecast(values, horizon), model.summary(), model
     if name == "ets":
         ets = fit_ets(series_id, values, m, params)

@@ -1,7 +1,9 @@
 """Run one function over many series in chunks, as joblib tasks.
 
-The chunks run on joblib's active backend: in this process when ``n_jobs`` is 1, in
-``n_jobs`` local processes, or on a Dask cluster's workers when the caller wraps the call in
+The chunks run on joblib's active backend: in this process when ``n_jobs`` is 1 or the run
+is small (fewer than ``min_series`` series: starting worker processes, each importing
+statsmodels, costs more than a few series' fits), in ``n_jobs`` local processes, or on a
+Dask cluster's workers when the caller wraps the call in
 ``joblib.parallel_config(backend="dask")`` (the project's execution hook does; the Dask backend
 ignores ``n_jobs`` and uses every worker thread, and a chunk lost with a worker is re-run).
 
@@ -68,6 +70,7 @@ def map_series(
     stage: str,
     n_jobs: int,
     chunk_size: int | None,
+    min_series: int = 1,
     **shared: Any,
 ) -> list[Outcome]:
     """Apply ``function(series, **shared)`` to every series; return outcomes in order.
@@ -79,6 +82,8 @@ def map_series(
         n_jobs: joblib workers; 1 runs in this process (unless a distributed joblib backend
             is active).
         chunk_size: Series per task; ``None``: about four tasks per worker.
+        min_series: Fewer series than this run in this process on joblib's default
+            (local process) backend; a distributed backend (Dask) always gets the chunks.
         **shared: Keyword arguments passed to every call.
 
     Returns:
@@ -87,7 +92,11 @@ def map_series(
     if not series:
         return []
     from joblib import Parallel, delayed
+    from joblib._parallel_backends import LokyBackend
+    from joblib.parallel import get_active_backend
 
+    if len(series) < min_series and isinstance(get_active_backend()[0], LokyBackend):
+        n_jobs = 1
     if chunk_size is None:
         # from n_jobs, never from the backend: the chunks (and so how the results' objects
         # are shared when pickled) must not change with the engine or a cluster losing a

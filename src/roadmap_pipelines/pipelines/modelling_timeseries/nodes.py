@@ -15,6 +15,7 @@ import pandas as pd
 from roadmap_pipelines.errors import InputDataError
 from roadmap_pipelines.ml.forecasting import (
     backtest,
+    intervals,
     refit,
     series,
     stationarity,
@@ -55,7 +56,11 @@ def _time_dtype(prepared: dict[str, Series]) -> Any:
 
 
 def _parallel(params: ModellingTimeseriesParams) -> dict[str, Any]:
-    return {"n_jobs": params.n_jobs, "chunk_size": params.chunk_size}
+    return {
+        "n_jobs": params.n_jobs,
+        "chunk_size": params.chunk_size,
+        "min_series": params.min_series_for_workers,
+    }
 
 
 def prepare_series(
@@ -153,7 +158,10 @@ def backtest_models(
         failures += lightgbm_failures
     errors = pd.DataFrame(rows, columns=backtest.ERROR_COLUMNS)
     time_dtype = _time_dtype(prepared)
-    errors = errors.astype({"fold": "int64", "step": "int64", "timestamp": time_dtype})
+    errors = errors.astype(
+        {"fold": "int64", "step": "int64", "timestamp": time_dtype}
+        | dict.fromkeys(backtest.BOUNDS, "float64")
+    )
     members = backtest.combination_members(backtest.metrics_table(errors, prepared, {}), params)
     combined = backtest.combination_errors(errors, members, params)
     if not combined.empty:
@@ -197,7 +205,9 @@ def fit_final_models(
     SARIMA takes ``d`` and ``D`` from ``ts_stationarity`` (same transform, same data).
 
     Each series forecasts its own ``horizon`` (its frequency's). The delivered model
-    follows ``selection`` (see ``refit.py``): by default each series' ``combination``.
+    follows ``selection`` (see ``refit.py``). With ``intervals.calibration: backtest`` every
+    per-series model's intervals (the combination's included) are rescaled to the coverage
+    its backtest forecasts showed (see ``intervals.py``).
 
     Returns:
         ``ts_forecasts`` (every model's forecasts with 80% and 95% intervals, the
@@ -246,6 +256,14 @@ def fit_final_models(
                 "members": names,
                 "combine": params.selection.combine,
             }
+    factors = (
+        intervals.scale_factors(_internal(errors, columns))
+        if params.intervals.calibration == "backtest"
+        else {}
+    )
+    for own in forecasts.values():
+        for name in own:
+            own[name] = intervals.rescale(own[name], factors.get(name))
     available = {series_id: set(models) for series_id, models in forecasts.items()}
     # series without a backtest (or whose every backtest failed) deliver a baseline
     ranked_ids = set(ranks["series_id"].astype(str))
@@ -266,11 +284,15 @@ def fit_final_models(
             widths,
             members.get(series_id, []),
             params.selection.combine,
+            factors.get(name),
         )
         for series_id, name in sorted(best.items())
     }
     summary = {
-        series_id: _model_summary(name, summaries[series_id], prepared[series_id], params)
+        series_id: {
+            **_model_summary(name, summaries[series_id], prepared[series_id], params),
+            "interval_scale": factors[name].summary() if name in factors else None,
+        }
         for series_id, name in sorted(best.items())
     }
     table = refit.forecast_table(prepared, forecasts, best)
