@@ -43,7 +43,7 @@ def regression_metrics(
     """
     from sklearn import metrics
 
-    scores = {}
+    scores: dict[str, float] = {}
     if {"mse", "rmse"} & set(names):
         mse = metrics.mean_squared_error(y_true, y_pred)
         scores |= {"mse": float(mse), "rmse": float(np.sqrt(mse))}
