@@ -54,17 +54,21 @@ class ConfigCheckHooks:
 
     def __init__(self) -> None:
         self._context: Any = None
+        # the raw parameters read when the context was created, checked again before the run
+        # (parsing every parameters file once more costs a quarter of a second)
+        self._parameters: Any = None
 
     @hook_impl
     def after_context_created(self, context: Any) -> None:
         """Apply ``trusted_packages`` from the raw parameters."""
         from roadmap_pipelines.ml.import_policy import CONF_KEY, allow_packages
 
-        self._context = context
+        self._context, self._parameters = context, None
         try:
             parameters = context.config_loader["parameters"]
         except Exception:  # noqa: BLE001 - no parameters: nothing to trust, Kedro reports it
             return
+        self._parameters = parameters
         allow_packages(parameters.get(CONF_KEY) or [])
 
     @hook_impl
@@ -101,7 +105,7 @@ class ConfigCheckHooks:
         catalog_keys = _catalog_runtime_keys(Path(loader.conf_source), environments)
         runtime = [key for key in runtime if key.split(".")[0] not in catalog_keys]
         errors = unknown_key_errors(sources, runtime, known)
-        raw = loader["parameters"]
+        raw = loader["parameters"] if self._parameters is None else self._parameters
         tasks = {node.namespace.split(".")[0] for node in pipeline.nodes if node.namespace}
         if any(name.startswith("params:modelling_tabular") for name in pipeline.inputs()):
             errors += candidate_errors(

@@ -32,6 +32,8 @@ def check_selection(pipeline_names: list[str], namespaces: list[str]) -> None:
     Raises:
         SelectionError: Naming each unknown name, the closest one and every valid one.
     """
+    if not pipeline_names and not namespaces:
+        return  # nothing to check; building every pipeline here would be done twice a run
     from kedro.framework.project import pipelines
 
     # Kedro loads only the requested pipelines; load them all to know every name

@@ -206,3 +206,31 @@ def test_large_label_arrays_score_like_scikit_learn() -> None:
     scores = classification_metrics(y_true, y_pred, proba, ["bad", "good"], "bad")
     assert scores["f1"] == pytest.approx(metrics.f1_score(y_true, y_pred, pos_label="bad"))
     assert scores["roc_auc"] == pytest.approx(metrics.roc_auc_score(y_true == "bad", proba[:, 0]))
+
+
+@pytest.mark.parametrize("names", [("roc_auc",), ("log_loss", "f1"), ("recall",), ("accuracy",)])
+def test_classification_metrics_computes_only_the_requested_names_with_the_same_values(
+    names: tuple[str, ...],
+) -> None:
+    full = classification_metrics(
+        BINARY_TRUE, BINARY_PRED, BINARY_PROBA, ["bad", "good"], positive_class="bad"
+    )
+    some = classification_metrics(
+        BINARY_TRUE, BINARY_PRED, BINARY_PROBA, ["bad", "good"], "bad", names=names
+    )
+
+    assert list(some) == [name for name in CLASSIFICATION_METRICS if name in names]
+    assert some == {name: full[name] for name in some}
+
+
+@pytest.mark.parametrize("names", [("rmse",), ("r2", "mae"), ("mse",)])
+def test_regression_metrics_computes_only_the_requested_names_with_the_same_values(
+    names: tuple[str, ...],
+) -> None:
+    y_true, y_pred = np.array([3.0, -0.5, 2.0, 7.0]), np.array([2.5, 0.0, 2.0, 8.0])
+    full = regression_metrics(y_true, y_pred)
+
+    some = regression_metrics(y_true, y_pred, names=names)
+
+    assert list(some) == [name for name in REGRESSION_METRICS if name in names]
+    assert some == {name: full[name] for name in some}

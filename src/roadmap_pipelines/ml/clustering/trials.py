@@ -64,10 +64,11 @@ def fit_trials(
         clusterer.fit(data)
         # one full tree serves every k: cut it after n_rows - k merges
         tree = linkage_matrix(clusterer.children_, clusterer.distances_, len(data))
-        for k in ks:
-            found = cut_tree(tree, n_clusters=k).ravel() if k is not None else clusterer.labels_
-            fits[k] = (found, None)
-        return fits, tree
+        if ks == [None]:
+            return {None: (clusterer.labels_, None)}, tree
+        # one cut_tree call walks the merges once for every k (a call per k walks them again)
+        cuts = cut_tree(tree, n_clusters=ks)
+        return {k: (cuts[:, column], None) for column, k in enumerate(ks)}, tree
     from sklearn.base import clone
 
     for k in ks:

@@ -67,10 +67,11 @@ def _numeric_counts(reference: pd.Series, current: pd.Series, bins: int) -> tupl
 def _level_counts(reference: pd.Series, current: pd.Series) -> tuple[Any, Any, list[str]]:
     ref = reference.astype(object).where(reference.notna(), MISSING).astype(str)
     cur = current.astype(object).where(current.notna(), MISSING).astype(str)
-    levels = sorted(set(ref) | set(cur))
+    ref_levels = set(ref.unique())  # once: building it per level costs levels x rows
+    levels = sorted(ref_levels | set(cur.unique()))
     ref_counts = ref.value_counts().reindex(levels, fill_value=0).to_numpy()
     cur_counts = cur.value_counts().reindex(levels, fill_value=0).to_numpy()
-    return ref_counts, cur_counts, [level for level in levels if level not in set(ref)]
+    return ref_counts, cur_counts, [level for level in levels if level not in ref_levels]
 
 
 def column_drift(

@@ -27,10 +27,10 @@ def _block_score(
 ) -> float:
     """``metric`` of one block of predictions, signed so that greater is better."""
     if kind == "regression":
-        value = regression_metrics(target, predicted)[metric]
+        value = regression_metrics(target, predicted, (metric,))[metric]
     else:
         value = classification_metrics(
-            target, predicted, probabilities, list(model.classes_), positive
+            target, predicted, probabilities, list(model.classes_), positive, (metric,)
         )[metric]
     return value if GREATER_IS_BETTER[metric] else -value
 

@@ -6,6 +6,7 @@ says which way is better when candidates are ranked.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 import numpy as np
@@ -27,25 +28,30 @@ GREATER_IS_BETTER = {
 }
 
 
-def regression_metrics(y_true: Any, y_pred: Any) -> dict[str, float]:
+def regression_metrics(
+    y_true: Any, y_pred: Any, names: Collection[str] = REGRESSION_METRICS
+) -> dict[str, float]:
     """MSE, RMSE, MAE and R² of predictions.
 
     Args:
         y_true: True values.
         y_pred: Predicted values.
+        names: The metrics to compute (permutation importance scores one, many times).
 
     Returns:
-        Metric name → value.
+        Metric name → value, for each of ``names``.
     """
     from sklearn import metrics
 
-    mse = metrics.mean_squared_error(y_true, y_pred)
-    return {
-        "mse": float(mse),
-        "rmse": float(np.sqrt(mse)),
-        "mae": float(metrics.mean_absolute_error(y_true, y_pred)),
-        "r2": float(metrics.r2_score(y_true, y_pred)),
-    }
+    scores: dict[str, float] = {}
+    if {"mse", "rmse"} & set(names):
+        mse = metrics.mean_squared_error(y_true, y_pred)
+        scores |= {"mse": float(mse), "rmse": float(np.sqrt(mse))}
+    if "mae" in names:
+        scores["mae"] = float(metrics.mean_absolute_error(y_true, y_pred))
+    if "r2" in names:
+        scores["r2"] = float(metrics.r2_score(y_true, y_pred))
+    return {name: scores[name] for name in REGRESSION_METRICS if name in names}
 
 
 def classification_metrics(
@@ -54,6 +60,7 @@ def classification_metrics(
     probabilities: np.ndarray | None,
     classes: list[Any],
     positive_class: Any | None,
+    names: Collection[str] = CLASSIFICATION_METRICS,
 ) -> dict[str, float]:
     """Accuracy, precision, recall, F1, ROC-AUC and log loss of predictions.
 
@@ -67,9 +74,10 @@ def classification_metrics(
             ``None`` for a model without ``predict_proba`` (ROC-AUC and log loss are then NaN).
         classes: The model's classes, in the order of the probability columns.
         positive_class: The class binary metrics score; ignored for multiclass.
+        names: The metrics to compute (permutation importance scores one, many times).
 
     Returns:
-        Metric name → value.
+        Metric name → value, for each of ``names``.
     """
     from sklearn import metrics
 
@@ -89,21 +97,19 @@ def classification_metrics(
         if binary
         else {"average": "macro"}
     )
-    scores = {
-        "accuracy": float(metrics.accuracy_score(true_codes, pred_codes)),
-        "precision": float(
-            metrics.precision_score(true_codes, pred_codes, zero_division=0.0, **averaging)
-        ),
-        "recall": float(
-            metrics.recall_score(true_codes, pred_codes, zero_division=0.0, **averaging)
-        ),
-        "f1": float(metrics.f1_score(true_codes, pred_codes, zero_division=0.0, **averaging)),
-        "roc_auc": float("nan"),
-        "log_loss": float("nan"),
-    }
+    scores = dict.fromkeys(("roc_auc", "log_loss"), float("nan"))
+    if "accuracy" in names:
+        scores["accuracy"] = float(metrics.accuracy_score(true_codes, pred_codes))
+    if {"precision", "recall", "f1"} & set(names):
+        # one call gives the three scores precision_score, recall_score and f1_score would
+        # each compute from the same confusion counts (every search fold scores here)
+        precision, recall, f1, _ = metrics.precision_recall_fscore_support(
+            true_codes, pred_codes, beta=1.0, zero_division=0.0, **averaging
+        )
+        scores |= {"precision": float(precision), "recall": float(recall), "f1": float(f1)}
     present = set(np.unique(true_codes).tolist())
     codes = list(range(len(classes)))
-    if probabilities is not None and len(present) > 1:
+    if probabilities is not None and len(present) > 1 and "roc_auc" in names:
         if binary:
             positive = classes.index(positive_class)
             scores["roc_auc"] = float(
@@ -115,7 +121,8 @@ def classification_metrics(
                     true_codes, probabilities, multi_class="ovr", average="macro", labels=codes
                 )
             )
+    if probabilities is not None and len(present) > 1 and "log_loss" in names:
         # codes follow the probability columns, so log_loss reads them in the right order
         # (given labels itself, it assumes the columns are in sorted label order)
         scores["log_loss"] = float(metrics.log_loss(true_codes, probabilities, labels=codes))
-    return scores
+    return {name: scores[name] for name in CLASSIFICATION_METRICS if name in names}

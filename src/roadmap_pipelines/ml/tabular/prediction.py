@@ -56,10 +56,10 @@ def score(
 ) -> dict[str, float]:
     """Each requested metric of ``predictions`` (and ``probabilities``) against ``target``."""
     if scoring.problem == "regression":
-        values = regression_metrics(target, predictions)
+        values = regression_metrics(target, predictions, scoring.metrics)
     else:
         values = classification_metrics(
-            target, predictions, probabilities, classes, scoring.positive_class
+            target, predictions, probabilities, classes, scoring.positive_class, scoring.metrics
         )
     return {name: values[name] for name in scoring.metrics}
 
