@@ -39,6 +39,7 @@ PER_TASK_BLOCKS = {
 _config_loader: Any = None
 # set while register_pipelines builds every pipeline, so the configuration is read once
 _tasks_in_use: tuple[str, ...] | None = None
+_parameters_in_use: dict[str, Any] | None = None
 
 
 class TaskConfigError(ValueError):
@@ -52,16 +53,21 @@ def use_config_loader(config_loader: Any) -> None:
 
 
 @contextmanager
-def tasks_in_use(tasks: tuple[str, ...]) -> Iterator[None]:
+def tasks_in_use(
+    tasks: tuple[str, ...], parameters: dict[str, Any] | None = None
+) -> Iterator[None]:
     """Make ``for_each_task`` (and ``register_pipelines``) use ``tasks`` inside the block,
     without reading or checking the configuration: ``register_pipelines`` itself, and tools
-    that only need the dataset names of a project whose parameters may be broken."""
-    global _tasks_in_use  # noqa: PLW0603
-    previous, _tasks_in_use = _tasks_in_use, tasks
+    that only need the dataset names of a project whose parameters may be broken.
+    ``parameters``, if given, are what ``configured_parameters`` returns inside the block (the
+    configuration read once for every pipeline; reading it costs a tenth of a second)."""
+    global _tasks_in_use, _parameters_in_use  # noqa: PLW0603
+    previous = _tasks_in_use, _parameters_in_use
+    _tasks_in_use, _parameters_in_use = tasks, parameters
     try:
         yield
     finally:
-        _tasks_in_use = previous
+        _tasks_in_use, _parameters_in_use = previous
 
 
 def _fallback_loader() -> Any:
@@ -84,6 +90,8 @@ def _fallback_loader() -> Any:
 
 def configured_parameters() -> dict[str, Any]:
     """The parameters of the environment being run (see the module docstring)."""
+    if _parameters_in_use is not None:
+        return _parameters_in_use
     loader = _config_loader
     # a session's project may be gone since (a test's temporary copy): read the current one
     if loader is None or not Path(str(getattr(loader, "conf_source", ""))).is_dir():

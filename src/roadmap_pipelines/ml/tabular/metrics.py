@@ -6,10 +6,10 @@ says which way is better when candidates are ranked.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import pandas as pd
+if TYPE_CHECKING:
+    import numpy as np
 
 REGRESSION_METRICS = ("mse", "rmse", "mae", "r2")
 CLASSIFICATION_METRICS = ("accuracy", "precision", "recall", "f1", "roc_auc", "log_loss")
@@ -37,6 +37,7 @@ def regression_metrics(y_true: Any, y_pred: Any) -> dict[str, float]:
     Returns:
         Metric name → value.
     """
+    import numpy as np
     from sklearn import metrics
 
     mse = metrics.mean_squared_error(y_true, y_pred)
@@ -71,6 +72,8 @@ def classification_metrics(
     Returns:
         Metric name → value.
     """
+    import numpy as np
+    import pandas as pd
     from sklearn import metrics
 
     classes = list(classes)
