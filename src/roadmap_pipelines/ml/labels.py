@@ -9,12 +9,13 @@ any caller (training, scoring new data, serving) can use them.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from roadmap_pipelines.errors import InputDataError
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
 
 
 class LabelError(InputDataError):
@@ -23,6 +24,8 @@ class LabelError(InputDataError):
 
 def label_counts(target: Iterable[Any]) -> dict[Any, int]:
     """How often each non-missing label occurs, most frequent first."""
+    import pandas as pd
+
     counts = pd.Series(list(target), dtype=object).dropna().value_counts(sort=True)
     return {label: int(count) for label, count in counts.items()}
 
@@ -116,4 +119,6 @@ def label_text(value: Any) -> str:
 
 def label_texts(values: Iterable[Any]) -> np.ndarray:
     """``label_text`` of each value, as an object array."""
+    import numpy as np
+
     return np.array([label_text(value) for value in values], dtype=object)

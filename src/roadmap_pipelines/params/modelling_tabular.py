@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 from typing import Annotated, Any, Literal
 
-import numpy as np
 from pydantic import ConfigDict, Field, PositiveInt, field_validator, model_validator
 
 from roadmap_pipelines.ml.import_policy import check_trusted
@@ -63,6 +62,8 @@ class FloatRange(StrictModel):
 
     def grid_values(self) -> list[float]:
         """The ``grid_points`` values a grid search tries, evenly (or log-evenly) spaced."""
+        import numpy as np
+
         spacing = np.geomspace if self.log else np.linspace
         return [float(point) for point in spacing(self.low, self.high, self.grid_points)]
 

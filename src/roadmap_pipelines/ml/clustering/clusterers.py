@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import inspect
 from dataclasses import dataclass, field
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from roadmap_pipelines.ml.import_policy import import_class
+
+if TYPE_CHECKING:
+    import numpy as np
 
 K_PARAMETERS = ("n_clusters", "n_components")
 
@@ -110,6 +111,8 @@ def is_hierarchical(clusterer: Any) -> bool:
 
 def linkage_matrix(children: np.ndarray, distances: np.ndarray, n_leaves: int) -> np.ndarray:
     """SciPy's linkage matrix (left, right, distance, size) of a scikit-learn merge tree."""
+    import numpy as np
+
     sizes = np.ones(n_leaves + len(children), dtype=np.int64)
     for index, (left, right) in enumerate(children):
         sizes[n_leaves + index] = sizes[left] + sizes[right]

@@ -4,12 +4,14 @@ and each row's scores."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from roadmap_pipelines.errors import InputDataError
 from roadmap_pipelines.ml.clustering.trials import DECIMALS
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,8 @@ def principal_components(
         InputDataError: If ``n_components`` exceeds the components the data has; ``where``
             names the parameters.
     """
+    import numpy as np
+    import pandas as pd
     from sklearn.decomposition import PCA
 
     # "full": exact LAPACK SVD, so the output is deterministic and equals numpy's SVD

@@ -6,13 +6,14 @@ Scores and tables are rounded to ``DECIMALS`` decimals, so reruns give byte-iden
 
 from __future__ import annotations
 
-from typing import Any
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from roadmap_pipelines.errors import InputDataError
 from roadmap_pipelines.ml.clustering.clusterers import is_hierarchical, linkage_matrix
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
 
 DECIMALS = 6
 INTERNAL_SCORES = ("silhouette", "calinski_harabasz", "davies_bouldin")
@@ -20,12 +21,15 @@ EXTERNAL_SCORES = ("adjusted_rand", "normalized_mutual_info")
 LOWER_IS_BETTER = frozenset({"davies_bouldin"})
 NOISE = -1  # DBSCAN's label for rows in no cluster
 
-Fits = dict[int | None, tuple[np.ndarray, float | None]]  # k -> labels, inertia (k-means)
+# k -> labels, inertia (k-means)
+Fits: TypeAlias = "dict[int | None, tuple[np.ndarray, float | None]]"
 
 
 def sample_rows(n_rows: int, size: int | None, random_state: int) -> np.ndarray:
     """Positions of a seeded sample of ``size`` rows out of ``n_rows``, sorted; all rows if
     ``size`` is ``None`` or not smaller than ``n_rows``."""
+    import numpy as np
+
     if size is None or size >= n_rows:
         return np.arange(n_rows)
     chosen = np.random.default_rng(random_state).choice(n_rows, size=size, replace=False)
@@ -54,6 +58,8 @@ def fit_trials(
         Each k's labels and inertia (k-means; else ``None``), and SciPy's linkage matrix of a
         hierarchical clusterer (else ``None``).
     """
+    import numpy as np
+
     fits: Fits = {}
     if is_hierarchical(clusterer):
         from scipy.cluster.hierarchy import cut_tree
@@ -84,6 +90,8 @@ def fit_trials(
 def renumber_by_size(labels: np.ndarray) -> np.ndarray:
     """Renumber clusters 0, 1, … from largest to smallest (ties: the one whose first row
     comes first); noise (-1) stays -1."""
+    import numpy as np
+
     labels = np.asarray(labels, dtype=np.int64)
     clusters, first, counts = np.unique(
         labels[labels != NOISE], return_index=True, return_counts=True
@@ -101,6 +109,7 @@ def internal_scores(
 ) -> dict[str, float]:
     """Clusters found, noise share and the internal scores, computed without noise rows
     (silhouette on a seeded sample of ``sample_size`` rows); missing where undefined."""
+    import numpy as np
     from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silhouette_score
 
     clustered = labels != NOISE
@@ -152,6 +161,8 @@ def dendrogram_table(
 ) -> pd.DataFrame:
     """The linkage matrix of the best hierarchical candidate (``candidate``, ``left``,
     ``right``, ``distance``, ``size``); empty when no candidate is hierarchical."""
+    import pandas as pd
+
     columns = {
         "candidate": pd.Series(dtype="string"),
         "left": pd.Series(dtype="int64"),

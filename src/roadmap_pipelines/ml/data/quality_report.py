@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
-import pandas as pd
 from pydantic import BaseModel
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 class QualityStep(TypedDict):
@@ -42,6 +44,8 @@ def quality_report(
         The report as a JSON-ready dict (parameters, totals per rule, every step) and the
         same steps as a table.
     """
+    import pandas as pd
+
     steps = [step for step_list in step_lists for step in step_list]
     table = pd.DataFrame(steps, columns=list(QualityStep.__annotations__))
     totals = (

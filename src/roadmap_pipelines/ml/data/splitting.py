@@ -4,12 +4,14 @@ checks that the rows can make the split asked for, before it is made."""
 from __future__ import annotations
 
 import math
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from roadmap_pipelines.errors import InputDataError
 from roadmap_pipelines.params.preprocessing import Split, TabularParams
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
 
 
 def check_split_is_possible(data: pd.DataFrame, params: TabularParams) -> None:
@@ -67,6 +69,8 @@ def check_every_class_on_both_sides(
     Raises:
         InputDataError: If a class is only in train or only in test.
     """
+    import pandas as pd
+
     target = params.target
     counts = pd.DataFrame(
         {"train": train[target].value_counts(), "test": test[target].value_counts()}
@@ -87,6 +91,7 @@ def held_out_mask(data: pd.DataFrame, params: TabularParams, random_state: int) 
     Raises:
         InputDataError: If a time split would put every row in test.
     """
+    import numpy as np
     from sklearn.model_selection import GroupShuffleSplit, train_test_split
 
     split: Split = params.split

@@ -5,13 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import pandas as pd
-
 from roadmap_pipelines.errors import InputDataError
 from roadmap_pipelines.params.preprocessing import ColumnSpec
 
 if TYPE_CHECKING:
+    import pandas as pd
     import pandera.pandas as pa
 
 _MAX_EXAMPLES = 5
@@ -35,6 +33,7 @@ _UTC_OFFSET = r"(?:Z|[+-]\d{2}:?\d{2})$"
 
 
 def _pandera_column(name: str, spec: ColumnSpec) -> pa.Column:
+    import numpy as np
     import pandera.pandas as pa
     from pandera.engines import pandas_engine
 
@@ -87,6 +86,8 @@ def _uncastable(
     Pandera reports some failed casts (a float 3.5 in an int column, a date in a second
     format) as a single missing value; the user needs to see the value and its row.
     """
+    import pandas as pd
+
     examples, rows = [], []
     for row, value in values.dropna().items():
         try:
@@ -141,6 +142,8 @@ def _as_wall_time(
     The pipelines work in each series' local wall time: converting to UTC would move
     midnights to the previous day and break daily and monthly grids.
     """
+    import pandas as pd
+
     data = data.copy()
     for name, spec in columns.items():
         if spec.dtype != "datetime" or name not in data:
@@ -216,6 +219,8 @@ def row_failures(
         ``None`` if the table fails as a whole (a missing or undeclared column), which no
         row can be blamed for.
     """
+    import pandas as pd
+
     schema = _build_schema(columns, [], allow_extra_columns)
     found = [pd.DataFrame(columns=["row", "column", "check", "value"])]
     remaining = data
@@ -239,6 +244,7 @@ def row_failures(
 def _row_failures_once(
     data: pd.DataFrame, schema: pa.DataFrameSchema, columns: Mapping[str, ColumnSpec]
 ) -> pd.DataFrame | None:
+    import pandas as pd
     import pandera.pandas as pa
 
     try:

@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import Any
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from roadmap_pipelines.errors import InputDataError
 from roadmap_pipelines.ml.data.quality_report import QualityStep, record
 from roadmap_pipelines.ml.data.table_schema import validate_table
 from roadmap_pipelines.params.preprocessing import ColumnSpec, TabularParams
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def normalise_strings(
@@ -33,6 +33,8 @@ def normalise_strings(
     Returns:
         The normalised copy (blank text becomes missing) and one quality step per column.
     """
+    import pandas as pd
+
     rules = params.normalise_strings
     data = data.copy()
     steps = []
@@ -65,6 +67,8 @@ def as_declared_categories(data: pd.DataFrame, columns: Mapping[str, ColumnSpec]
     Returns:
         A copy with category columns as ``pd.Categorical``.
     """
+    import pandas as pd
+
     data = data.copy()
     for name, spec in columns.items():
         if spec.dtype == "category" and name in data:
@@ -121,6 +125,8 @@ def apply_cleaning_rules(
     Returns:
         The cleaned rows (re-indexed from 0) and the quality steps taken.
     """
+    import pandas as pd
+
     data = data.drop(columns=list(rules["dropped_columns"]), errors="ignore")
     steps = [
         record(dataset, "columns", "missing_over_threshold", len(data.index), column, split)
@@ -150,10 +156,14 @@ def apply_cleaning_rules(
 
 
 def _json_value(value: Any) -> Any:
+    import numpy as np
+
     return value.item() if isinstance(value, np.generic) else value
 
 
 def _impute_value(train: pd.DataFrame, column: str, spec: ColumnSpec, rule: Any, dataset: str):
+    import numpy as np
+    import pandas as pd
     from sklearn.impute import SimpleImputer
 
     observed = train[[column]]

@@ -1,6 +1,11 @@
 """Readable, deterministic text for timestamps in reports, figures and error messages."""
 
-import pandas as pd
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def timestamp_labels(timestamps: pd.DatetimeIndex | pd.Series) -> list[str]:
@@ -12,6 +17,8 @@ def timestamp_labels(timestamps: pd.DatetimeIndex | pd.Series) -> list[str]:
     Returns:
         ``"YYYY-MM-DD"`` labels for dates at midnight, ``"YYYY-MM-DD HH:MM:SS"`` otherwise.
     """
+    import pandas as pd
+
     index = pd.DatetimeIndex(timestamps)
     at_midnight = bool((index == index.normalize()).all())
     return list(index.strftime("%Y-%m-%d" if at_midnight else "%Y-%m-%d %H:%M:%S"))

@@ -12,9 +12,10 @@ import ast
 import operator
 import re
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-import numpy as np
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 _BINARY: dict[type[ast.operator], Callable] = {
     ast.Add: operator.add,
@@ -24,13 +25,9 @@ _BINARY: dict[type[ast.operator], Callable] = {
     ast.Pow: operator.pow,
 }
 _UNARY: dict[type[ast.unaryop], Callable] = {ast.USub: operator.neg, ast.UAdd: operator.pos}
-FUNCTIONS: dict[str, Callable] = {
-    "log": np.log,
-    "log1p": np.log1p,
-    "exp": np.exp,
-    "sqrt": np.sqrt,
-    "abs": np.abs,
-}
+# the NumPy functions a formula may call, by their NumPy names (looked up when evaluated, so
+# that importing this module does not import NumPy)
+FUNCTIONS = frozenset({"log", "log1p", "exp", "sqrt", "abs"})
 _QUOTED = re.compile(r"`([^`]+)`")
 # a formula is a feature definition, not a program: these limits keep parsing and evaluation
 # far from Python's recursion limit (a 100,000-term sum overflows the parser's stack)
@@ -80,6 +77,9 @@ def evaluate(formula: str, table: pd.DataFrame) -> pd.Series:
         FormulaError: If the formula is not allowed arithmetic, or names a column that is
             missing or not numeric.
     """
+    import numpy as np
+    import pandas as pd
+
     tree, quoted = _parse(formula)
     missing = sorted(referenced_columns(formula) - set(table.columns))
     if missing:
@@ -105,7 +105,7 @@ def evaluate(formula: str, table: pd.DataFrame) -> pd.Series:
             return _UNARY[type(node.op)](value(node.operand))
         # _parse allows nothing else: a call of a named function with one argument
         assert isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-        return FUNCTIONS[node.func.id](value(node.args[0]))
+        return getattr(np, node.func.id)(value(node.args[0]))
 
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         result = value(tree.body)
@@ -177,6 +177,8 @@ def _check_constants(node: ast.AST) -> float | None:
     Raises:
         FormulaError: If a column-free part is infinite or undefined.
     """
+    import numpy as np
+
     if isinstance(node, ast.Constant):
         assert isinstance(node.value, int | float)  # _parse allows only numbers
         return np.float64(node.value)
@@ -190,7 +192,7 @@ def _check_constants(node: ast.AST) -> float | None:
     else:
         # _parse allows nothing else: a call of a named function with one argument
         assert isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-        parts, operation = [_check_constants(node.args[0])], FUNCTIONS[node.func.id]
+        parts, operation = [_check_constants(node.args[0])], getattr(np, node.func.id)
     if any(part is None for part in parts):
         return None
     with np.errstate(all="ignore"):

@@ -4,13 +4,18 @@ needed and computing them on any subset gives the same values."""
 
 from __future__ import annotations
 
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from roadmap_pipelines.errors import InputDataError
 from roadmap_pipelines.ml.features.formulas import FormulaError, evaluate, referenced_columns
 from roadmap_pipelines.params.feature_engineering import FeatureParams
 from roadmap_pipelines.params.preprocessing import TabularParams
 from roadmap_pipelines.params.tasks import TaskParams
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    from roadmap_pipelines.hint_stand_ins import pd
 
 _KEY = "parameters_feature_engineering.yml: feature_engineering.<task>"
 _PARTS = {
@@ -45,6 +50,8 @@ def create_features(
         InputDataError: If a feature reads the target, a missing or wrongly typed column, or
             would overwrite an existing column.
     """
+    import pandas as pd
+
     creation = params.creation
     features = table.copy()
     new: dict[str, pd.Series] = {}

@@ -27,9 +27,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 # a fit whose AR/MA roots have modulus below this is rejected, as in R's auto.arima
 _MIN_ROOT_MODULUS = 1.01
@@ -127,6 +128,8 @@ class Candidate:
 
 def difference(values: np.ndarray, d: int, seasonal_d: int, m: int) -> np.ndarray:
     """Apply ``d`` ordinary and ``seasonal_d`` lag-``m`` differences."""
+    import numpy as np
+
     out = np.asarray(values, dtype=float)
     for _ in range(seasonal_d):
         out = out[m:] - out[:-m]
@@ -154,6 +157,8 @@ def information_criteria(loglik: float, n_coefficients: int, nobs: int) -> dict[
 
 def _lag_polynomial(coefficients: np.ndarray, step: int, sign: float) -> np.ndarray:
     """``1 + sign * (c1 B^step + c2 B^2step + ...)`` as an array of lag coefficients."""
+    import numpy as np
+
     poly = np.zeros(len(coefficients) * step + 1)
     poly[0] = 1.0
     poly[step::step] = sign * np.asarray(coefficients, dtype=float)
@@ -162,6 +167,8 @@ def _lag_polynomial(coefficients: np.ndarray, step: int, sign: float) -> np.ndar
 
 def _split(coefficients: np.ndarray, orders: Orders) -> dict[str, np.ndarray]:
     """Split a coefficient vector in statsmodels' order: constant, ar, ma, seasonal ar, ma."""
+    import numpy as np
+
     sizes = {
         "constant": int(orders.constant),
         "ar": orders.p,
@@ -177,6 +184,8 @@ def _split(coefficients: np.ndarray, orders: Orders) -> dict[str, np.ndarray]:
 
 
 def _polynomials(parts: dict[str, np.ndarray], m: int) -> tuple[np.ndarray, np.ndarray]:
+    import numpy as np
+
     ar = np.convolve(
         _lag_polynomial(parts["ar"], 1, -1), _lag_polynomial(parts["seasonal_ar"], m, -1)
     )
@@ -188,6 +197,8 @@ def _polynomials(parts: dict[str, np.ndarray], m: int) -> tuple[np.ndarray, np.n
 
 def _roots_are_safe(parts: dict[str, np.ndarray], m: int, ma: bool = True) -> bool:
     """Every AR (and MA) factor has its roots outside the unit circle with a margin."""
+    import numpy as np
+
     factors = [
         _lag_polynomial(parts["ar"], 1, -1),
         _lag_polynomial(parts["seasonal_ar"], 1, -1),
@@ -207,6 +218,7 @@ def _roots_are_safe(parts: dict[str, np.ndarray], m: int, ma: bool = True) -> bo
 
 
 def _css_residuals(coefficients: np.ndarray, w: np.ndarray, orders: Orders) -> np.ndarray:
+    import numpy as np
     from scipy.signal import lfilter
 
     parts = _split(coefficients, orders)
@@ -226,6 +238,7 @@ def css_candidate(w: np.ndarray, orders: Orders, criterion: str) -> Candidate:
     different numbers of conditioned-away points stay comparable. Fits that fail, do not
     converge or land near the unit circle score ``inf``.
     """
+    import numpy as np
     from scipy.optimize import least_squares
 
     k = orders.n_coefficients
@@ -258,6 +271,8 @@ def css_candidate(w: np.ndarray, orders: Orders, criterion: str) -> Candidate:
 
 def _statsmodels_start(parts: dict[str, np.ndarray], orders: Orders) -> np.ndarray:
     """CSS estimates as SARIMAX start parameters: the constant becomes an intercept."""
+    import numpy as np
+
     ar, _ = _polynomials(parts, orders.m)
     intercept = parts["constant"] * ar.sum()  # c = mean * phi(1) * Phi(1)
     return np.concatenate(
@@ -302,6 +317,8 @@ def fit_exact(
     Returns:
         The fit, or ``None`` if it failed or was rejected.
     """
+    import numpy as np
+
     try:
         model = _sarimax(values, orders, simple_differencing=True)
         if model.nobs <= orders.n_coefficients + 2:
@@ -349,6 +366,8 @@ def exact_criterion(
     values: np.ndarray, orders: Orders, coefficients: np.ndarray, criterion: str
 ) -> float:
     """The exact likelihood's criterion at given (e.g. CSS) coefficients: one Kalman pass."""
+    import numpy as np
+
     model = _sarimax(values, orders, simple_differencing=True)
     try:
         loglik = float(model.loglike(coefficients))
@@ -363,6 +382,8 @@ def previous_estimates(
     previous: ArimaFit | None, orders: Orders, otherwise: np.ndarray | None
 ) -> np.ndarray | None:
     """``previous``'s estimates as start parameters if it has ``orders``, else ``otherwise``."""
+    import numpy as np
+
     if previous is None or previous.orders != orders:
         return otherwise
     return np.array([value for name, value in previous.params.items() if name != "sigma2"])
@@ -394,6 +415,8 @@ def forecast(values: np.ndarray, fit: ArimaFit, horizon: int) -> tuple[np.ndarra
     Returns:
         The forecast means and their standard errors (on the modelling scale).
     """
+    import numpy as np
+
     model = _sarimax(values, fit.orders, simple_differencing=False)
     params = np.array([fit.params[name] for name in model.param_names])
     result = model.filter(params)

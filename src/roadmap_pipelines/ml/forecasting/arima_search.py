@@ -19,12 +19,14 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import replace
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from roadmap_pipelines.ml.forecasting import arima
 from roadmap_pipelines.ml.forecasting.arima import ArimaFit, Candidate, Orders
 from roadmap_pipelines.params.modelling_timeseries import ArimaParams
+
+if TYPE_CHECKING:
+    import numpy as np
 
 # --- the search -----------------------------------------------------------------------------
 

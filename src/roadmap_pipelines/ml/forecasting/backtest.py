@@ -17,10 +17,7 @@ so it is scored on the same folds as every other model; ``members`` names them.
 
 from __future__ import annotations
 
-from typing import Any
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from roadmap_pipelines.ml.forecasting.forecasters import (
     PER_SERIES_MODELS,
@@ -36,6 +33,10 @@ from roadmap_pipelines.ml.forecasting.metrics import (
 from roadmap_pipelines.ml.forecasting.series import Series, failure
 from roadmap_pipelines.params.modelling_timeseries import ModellingTimeseriesParams
 
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
 OVERALL = "__overall__"
 COMBINATION = "combination"
 BOUNDS = ["lower_80", "upper_80", "lower_95", "upper_95"]
@@ -50,6 +51,8 @@ MEMBER_SEPARATOR = "+"
 def _error_rows(
     series: Series, model: str, fold: int, cutoff: int, forecast: Forecast | np.ndarray
 ) -> list[dict[str, Any]]:
+    import numpy as np
+
     if isinstance(forecast, Forecast):
         mean = np.asarray(forecast.mean, dtype=float)
         bounds = {name: np.asarray(getattr(forecast, name), dtype=float) for name in BOUNDS}
@@ -164,6 +167,8 @@ def metrics_table(
         series: The series by id.
         members: Each series' combination members (for the ``members`` column).
     """
+    import pandas as pd
+
     rows = []
     for (series_id, model, fold), window in errors.groupby(
         ["series_id", "model", "fold"], sort=True
@@ -195,6 +200,8 @@ def combination_members(
     series, e.g. ETS on the sunspot cycle, would drag the mean down); ties go in ``models``
     order. A series with fewer than two such candidates has no combination.
     """
+    import numpy as np
+
     selection = params.selection
     order = {name: position for position, name in enumerate(params.models)}
     candidates = metrics.loc[metrics["model"].isin(selection.candidates)]
@@ -220,6 +227,8 @@ def combination_errors(
     Interval bounds combine like the final forecast's (``combine_forecasts``); they are empty
     where a member has none (lightgbm), as pandas would otherwise skip that member.
     """
+    import pandas as pd
+
     parts = []
     for series_id, names in sorted(members.items()):
         own = errors.loc[(errors["series_id"] == series_id) & errors["model"].isin(names)]
@@ -253,6 +262,8 @@ def delivered_first(method: str, overall: pd.DataFrame) -> str | None:
 
 def _ranked(means: pd.DataFrame, params: ModellingTimeseriesParams) -> pd.DataFrame:
     """Rank the models of one series (or overall) by the selection metric, lowest first."""
+    import numpy as np
+
     order = {name: position for position, name in enumerate([*params.models, COMBINATION])}
     means = means.assign(
         _missing=means[params.selection_metric].isna(),
@@ -273,6 +284,8 @@ def leaderboard(metrics: pd.DataFrame, params: ModellingTimeseriesParams) -> pd.
     (``n_series``); MAE and RMSE are in each series' units, so compare those within a series
     and use MASE or sMAPE across series.
     """
+    import pandas as pd
+
     if metrics.empty:
         return pd.DataFrame(columns=LEADERBOARD_COLUMNS)
     per_series = metrics.groupby(["series_id", "model"], sort=True).agg(

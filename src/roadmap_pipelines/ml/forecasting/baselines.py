@@ -15,8 +15,10 @@ These are ``forecast::naive``, ``snaive`` and ``rwf(drift = TRUE)``; intervals a
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 BASELINES = ("naive", "seasonal_naive", "drift")
 
@@ -38,6 +40,8 @@ def baseline_forecast(
     Raises:
         ValueError: If the history is too short for the baseline.
     """
+    import numpy as np
+
     y = np.asarray(values, dtype=float)
     steps = np.arange(1, horizon + 1)
     if name == "naive" or (name == "seasonal_naive" and m == 1):

@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 
 @dataclass(frozen=True, order=True)
@@ -39,6 +40,7 @@ class EtsSpec:
         return f"ETS(A,{trend},{'A' if self.seasonal else 'N'})"
 
     def model(self, values: np.ndarray, initialization: str) -> Any:
+        import numpy as np
         import pandas as pd
         from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
@@ -117,6 +119,8 @@ def fit_spec(values: np.ndarray, spec: EtsSpec, initialization: str, maxiter: in
     Raises:
         ValueError: If the fit gives a non-finite likelihood or parameters.
     """
+    import numpy as np
+
     result = spec.model(values, initialization).fit(disp=False, maxiter=maxiter)
     params = np.asarray(result.params, dtype=float)
     loglik = float(result.llf)
@@ -175,6 +179,8 @@ def forecast(values: np.ndarray, fit: EtsFit, horizon: int) -> tuple[np.ndarray,
     Returns:
         Forecast means and their (analytic) standard errors.
     """
+    import numpy as np
+
     model = fit.spec.model(values, fit.initialization)
     result = model.smooth(np.array([fit.params[name] for name in model.param_names]))
     prediction = result.get_prediction(start=len(values), end=len(values) + horizon - 1)

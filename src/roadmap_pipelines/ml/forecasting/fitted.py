@@ -11,10 +11,7 @@ statsmodels; they are imported when ``forecast`` is called.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from roadmap_pipelines.ml.forecasting import baselines
 from roadmap_pipelines.ml.forecasting.forecasters import (
@@ -25,6 +22,10 @@ from roadmap_pipelines.ml.forecasting.forecasters import (
 )
 from roadmap_pipelines.ml.forecasting.intervals import IntervalScale, rescale
 from roadmap_pipelines.ml.forecasting.series import Series
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,8 @@ class FittedModel:
             ValueError: For LightGBM beyond the backtest horizon its intervals were
                 calibrated on.
         """
+        import pandas as pd
+
         if self.model == "combination":
             parts = [self._forecast(name, horizon) for name in self.members]
             result = combine_forecasts(parts, self.combine)
@@ -67,6 +70,8 @@ class FittedModel:
         return pd.DataFrame({"timestamp": future, **result.columns()})
 
     def _forecast(self, model: str, horizon: int) -> Forecast:
+        import numpy as np
+
         m = self.season_length
         # the refit stores the fitted model (or lightgbm's widths) of every member it forecasts
         if model == "arima":
@@ -98,6 +103,8 @@ class FittedModel:
 
     def timestamps(self) -> pd.DatetimeIndex:
         """The history's timestamps."""
+        import pandas as pd
+
         return pd.date_range(
             end=pd.Timestamp(self.last_timestamp), periods=len(self.history), freq=self.frequency
         )

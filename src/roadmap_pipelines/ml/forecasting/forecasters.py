@@ -10,9 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from statistics import NormalDist
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from roadmap_pipelines.ml.forecasting import arima, arima_search, baselines, ets, stationarity
 from roadmap_pipelines.ml.forecasting.transforms import Transform, fit_transform
@@ -20,6 +18,9 @@ from roadmap_pipelines.params.modelling_timeseries import (
     ModellingTimeseriesParams,
     TransformParams,
 )
+
+if TYPE_CHECKING:
+    import numpy as np
 
 LEVELS = (80, 95)
 Z = {level: NormalDist().inv_cdf(0.5 + level / 200) for level in LEVELS}
@@ -39,6 +40,8 @@ class Forecast:
     @classmethod
     def gaussian(cls, mean: np.ndarray, se: np.ndarray, transform: Transform | None = None):
         """``mean ± z se`` at each level, mapped back through ``transform`` if given."""
+        import numpy as np
+
         inverse = transform.inverse if transform is not None else np.asarray
         bounds = {
             f"{side}_{level}": inverse(mean + sign * Z[level] * se)
@@ -59,6 +62,8 @@ class Forecast:
 
 def combine_forecasts(forecasts: list[Forecast], how: str) -> Forecast:
     """Mean or median of the members' point forecasts and of each interval bound."""
+    import numpy as np
+
     reduce = np.mean if how == "mean" else np.median
     columns = [forecast.__dict__ for forecast in forecasts]
     return Forecast(
@@ -100,6 +105,8 @@ def series_transform(
     series_id: str, values: np.ndarray, m: int, settings: TransformParams
 ) -> Transform:
     """The configured transform of one series; ``none`` if its values are not all positive."""
+    import numpy as np
+
     method = settings.series.get(series_id, settings.method)
     if method != "none" and float(np.min(values)) <= 0:
         method = "none"

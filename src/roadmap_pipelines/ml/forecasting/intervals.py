@@ -24,12 +24,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from roadmap_pipelines.ml.forecasting.forecasters import LEVELS, Forecast
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
 
 UNCALIBRATED = ("lightgbm",)
 
@@ -46,6 +47,8 @@ def interval_ratios(errors: pd.DataFrame, level: int) -> np.ndarray:
         One ratio per row (``nan`` where the row has no interval); a zero-width side that
         the outcome missed gives ``inf``.
     """
+    import numpy as np
+
     actual = errors["actual"].to_numpy(dtype=float)
     forecast = errors["forecast"].to_numpy(dtype=float)
     above = actual >= forecast
@@ -64,6 +67,8 @@ def interval_ratios(errors: pd.DataFrame, level: int) -> np.ndarray:
 
 def conformal_factor(ratios: np.ndarray, level: int) -> float | None:
     """The split-conformal quantile of ``ratios`` at ``level`` %, ``None`` if there are too few."""
+    import numpy as np
+
     values = np.sort(ratios[~np.isnan(ratios)])
     rank = math.ceil((len(values) + 1) * level / 100)
     if rank > len(values) or not np.isfinite(values[rank - 1]):
@@ -80,6 +85,8 @@ class IntervalScale:
 
     def factors(self, level: int, horizon: int) -> np.ndarray:
         """The factor of each of ``horizon`` steps at ``level``."""
+        import numpy as np
+
         own = self.steps.get(level, ())
         fallback = self.pooled.get(level, 1.0)
         return np.array([own[h] if h < len(own) else fallback for h in range(horizon)])
@@ -124,6 +131,8 @@ def rescale(forecast: Forecast, scale: IntervalScale | None) -> Forecast:
 
     The 95% interval is kept at least as wide as the 80% one.
     """
+    import numpy as np
+
     if scale is None:
         return forecast
     mean = forecast.mean

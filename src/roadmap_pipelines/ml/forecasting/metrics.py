@@ -12,14 +12,18 @@ With errors ``e_t = actual_t - forecast_t`` over the forecast window:
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 METRICS = ("mae", "rmse", "mape", "smape", "mase")
 
 
 def mase_scale(train: np.ndarray, m: int) -> float:
     """Mean absolute in-sample error of the seasonal naive method (naive if ``m`` is 1)."""
+    import numpy as np
+
     train = np.asarray(train, dtype=float)
     lag = m if len(train) > m else 1
     if len(train) <= lag:
@@ -29,6 +33,8 @@ def mase_scale(train: np.ndarray, m: int) -> float:
 
 def forecast_metrics(actual: np.ndarray, forecast: np.ndarray, scale: float) -> dict[str, float]:
     """The five metrics of one forecast window (see the module docstring)."""
+    import numpy as np
+
     actual = np.asarray(actual, dtype=float)
     forecast = np.asarray(forecast, dtype=float)
     error = np.abs(actual - forecast)

@@ -18,10 +18,7 @@ combination's own backtest forecasts showed (``intervals.py``).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from roadmap_pipelines.ml.data.timestamps import timestamp_labels
 from roadmap_pipelines.ml.forecasting.backtest import (
@@ -41,6 +38,9 @@ from roadmap_pipelines.ml.forecasting.intervals import IntervalScale
 from roadmap_pipelines.ml.forecasting.metrics import mase_scale
 from roadmap_pipelines.ml.forecasting.series import Series, failure
 from roadmap_pipelines.params.modelling_timeseries import ModellingTimeseriesParams, ModelName
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 FORECAST_COLUMNS = [
     "series_id",
@@ -104,6 +104,8 @@ def fallback_baseline(series: Series) -> ModelName:
 
 
 def _check_finite(forecast: Forecast) -> None:
+    import numpy as np
+
     if not all(np.all(np.isfinite(values)) for values in forecast.columns().values()):
         raise ValueError("the forecast or its intervals are not finite")
 
@@ -112,6 +114,9 @@ def lightgbm_scores(
     errors: pd.DataFrame, series: dict[str, Series], params: ModellingTimeseriesParams
 ) -> pd.DataFrame:
     """Absolute LightGBM backtest errors divided by each fold's MASE scale, with ``step``."""
+    import numpy as np
+    import pandas as pd
+
     errors = errors.loc[errors["model"] == "lightgbm"]
     scales = {
         (series_id, fold): mase_scale(item.values[:cutoff], item.season_length)
@@ -237,6 +242,8 @@ def forecast_table(
     series: dict[str, Series], forecasts: dict[str, dict[str, Forecast]], best: dict[str, str]
 ) -> pd.DataFrame:
     """Long table of every model's forecasts; ``best`` marks each series' chosen model."""
+    import pandas as pd
+
     frames = []
     for series_id in sorted(forecasts):
         item = series[series_id]
@@ -269,6 +276,8 @@ def fitted_model(
     interval_scale: IntervalScale | None = None,
 ) -> FittedModel:
     """The ``ts_models`` entry for a series' delivered model (a combination keeps its members)."""
+    import numpy as np
+
     used = set(members) if model == COMBINATION else {model}
     return FittedModel(
         series_id=item.series_id,

@@ -17,10 +17,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from roadmap_pipelines.errors import InputDataError
 from roadmap_pipelines.ml.data.timestamps import timestamp_labels
@@ -29,6 +26,10 @@ from roadmap_pipelines.params.modelling_timeseries import (
     SeriesSettings,
 )
 from roadmap_pipelines.params.preprocessing import TimeSeriesParams
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
 
 INPUT = "timeseries_clean"
 MIN_TRAIN_POINTS = 10  # below this no model here is worth fitting, whatever the season
@@ -58,6 +59,8 @@ class Series:
 
     def future(self, horizon: int, after: int | None = None) -> pd.DatetimeIndex:
         """The ``horizon`` timestamps after point ``after`` (default: the last one)."""
+        import pandas as pd
+
         end = self.timestamps[(after if after is not None else len(self)) - 1]
         return pd.date_range(end, periods=horizon + 1, freq=self.frequency)[1:]
 
@@ -108,6 +111,8 @@ def plan_folds(n_points: int, m: int, settings: SeriesSettings) -> tuple[tuple[i
 
 
 def _check_table(data: pd.DataFrame, columns: TimeSeriesParams) -> None:
+    import pandas as pd
+
     names = [columns.id_column, columns.time_column, columns.value_column]
     missing = [name for name in names if name not in data.columns]
     if missing:
@@ -156,6 +161,9 @@ def _series_problem(
     params: ModellingTimeseriesParams,
 ) -> str | None:
     """Say what is wrong with one series for modelling, or return ``None``."""
+    import numpy as np
+    import pandas as pd
+
     time, value = points[columns.time_column], points[columns.value_column]
     if value.isna().all():
         return f"has no value at all ({len(points)} row(s), every {columns.value_column} missing)"
@@ -207,6 +215,8 @@ def prepare_series(
         InputDataError: If the table lacks a column or rows, a parameter names an unknown
             series, or no series passes its checks.
     """
+    import pandas as pd
+
     _check_table(data, columns)
     ids = data[columns.id_column].astype(str)
     _check_parameters_name_known_series(set(ids), params)
@@ -243,6 +253,9 @@ def _planned(
     params: ModellingTimeseriesParams,
 ) -> Series:
     """The series with its frequency's settings and the folds that fit its length."""
+    import numpy as np
+    import pandas as pd
+
     values = points[columns.value_column].to_numpy(dtype=float)
     settings = params.settings_for(meta["frequency"])
     m = settings.season_length or int(meta["season_length"])
@@ -301,6 +314,8 @@ def _status(
 
 def json_safe(value: Any) -> Any:
     """Plain JSON types with NaN and infinities as ``None``, recursively."""
+    import numpy as np
+
     if isinstance(value, dict):
         return {str(key): json_safe(item) for key, item in value.items()}
     if isinstance(value, list | tuple):

@@ -13,15 +13,15 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass
-from typing import Any
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from roadmap_pipelines.params.modelling_timeseries import (
     ModellingTimeseriesParams,
     StationarityParams,
 )
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,8 @@ class Decomposition:
 
     def strengths(self) -> tuple[float, float]:
         """Hyndman's trend and seasonal strength, each in [0, 1]."""
+        import numpy as np
+
         resid_var = float(np.var(self.resid))
 
         def strength(component: np.ndarray) -> float:
@@ -50,6 +52,8 @@ def decompose(values: np.ndarray, m: int, settings: StationarityParams) -> Decom
     A seasonal series shorter than two seasons has no seasonal estimate: it is decomposed as
     non-seasonal.
     """
+    import numpy as np
+
     values = np.asarray(values, dtype=float)
     if m >= 2 and len(values) >= 2 * m:
         from statsmodels.tsa.seasonal import STL
@@ -71,6 +75,8 @@ def decompose(values: np.ndarray, m: int, settings: StationarityParams) -> Decom
 
 def seasonal_strength(values: np.ndarray, m: int, settings: StationarityParams) -> float:
     """STL seasonal strength of ``values`` (0 for a non-seasonal or too short series)."""
+    import numpy as np
+
     if m < 2 or len(values) < 2 * m or np.ptp(values) == 0:
         return 0.0
     return decompose(values, m, settings).strengths()[1]
@@ -102,6 +108,8 @@ def adf_test(values: np.ndarray) -> tuple[float, float]:
 
 
 def _needs_difference(values: np.ndarray, settings: StationarityParams) -> bool:
+    import numpy as np
+
     if len(values) < 8 or np.ptp(values) == 0:
         return False
     try:
@@ -116,6 +124,8 @@ def choose_differences(
     values: np.ndarray, m: int, max_d: int, max_seasonal_d: int, settings: StationarityParams
 ) -> tuple[int, int]:
     """Choose ``(d, D)`` for ``values`` as described in the module docstring."""
+    import numpy as np
+
     x = np.asarray(values, dtype=float)
     seasonal_d = 0
     while (
@@ -141,6 +151,8 @@ def assess_series(series: Any, params: ModellingTimeseriesParams) -> tuple[Any, 
     Returns:
         ``((table row, components frame), [])``.
     """
+    import pandas as pd
+
     from roadmap_pipelines.ml.forecasting.forecasters import series_transform
 
     settings, m = params.arima, series.season_length

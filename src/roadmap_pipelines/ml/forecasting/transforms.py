@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 
 @dataclass(frozen=True)
@@ -21,6 +23,8 @@ class Transform:
     lambda_: float | None = None
 
     def forward(self, values: np.ndarray) -> np.ndarray:
+        import numpy as np
+
         values = np.asarray(values, dtype=float)
         if self.method == "none":
             return values
@@ -30,6 +34,8 @@ class Transform:
         return (np.power(values, self.lambda_) - 1.0) / self.lambda_
 
     def inverse(self, values: np.ndarray) -> np.ndarray:
+        import numpy as np
+
         values = np.asarray(values, dtype=float)
         if self.method == "none":
             return values
@@ -52,6 +58,7 @@ def guerrero_lambda(values: np.ndarray, m: int, lower: float = -1.0, upper: floa
     The last whole seasons (subseries of ``max(m, 2)`` points) give a mean and standard
     deviation each; lambda minimises the coefficient of variation of ``sd / mean^(1 - lambda)``.
     """
+    import numpy as np
     from scipy.optimize import minimize_scalar
 
     period = max(m, 2)
@@ -74,6 +81,8 @@ def fit_transform(method: str, values: np.ndarray, m: int, lambda_: float | None
     Raises:
         ValueError: If a log or Box-Cox transform meets a value that is not positive.
     """
+    import numpy as np
+
     if method == "none":
         return Transform()
     smallest = float(np.min(values))

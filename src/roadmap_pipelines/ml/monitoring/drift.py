@@ -14,10 +14,11 @@ scipy computes the tests (Evidently was considered; see docs/deploy.md).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import pandas as pd
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
 
 MISSING = "<missing>"
 _EPS = 1e-4  # share given to an empty bin, so PSI stays finite for a new level
@@ -41,6 +42,8 @@ def psi(reference: np.ndarray, current: np.ndarray) -> float:
     Returns:
         sum((c - r) * ln(c / r)) over bin shares, empty bins given a small share.
     """
+    import numpy as np
+
     ref = np.maximum(reference / max(reference.sum(), 1), _EPS)
     cur = np.maximum(current / max(current.sum(), 1), _EPS)
     return float(np.sum((cur - ref) * np.log(cur / ref)))
@@ -48,10 +51,14 @@ def psi(reference: np.ndarray, current: np.ndarray) -> float:
 
 def is_numeric(values: pd.Series) -> bool:
     """Whether a column is compared as numbers (bools and categories are levels)."""
+    import pandas as pd
+
     return pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
 
 
 def _numeric_counts(reference: pd.Series, current: pd.Series, bins: int) -> tuple[Any, Any]:
+    import numpy as np
+
     ref = reference.dropna().astype("float64").to_numpy()
     cur = current.dropna().astype("float64").to_numpy()
     edges: np.ndarray | list[float] = (
@@ -89,6 +96,7 @@ def column_drift(
         ``kind``, ``psi``, ``test`` (ks or chi2), ``statistic``, ``p_value``, ``drifted``,
         the ``missing_share`` of both sides, and for categorical columns ``new_levels``.
     """
+    import numpy as np
     from scipy import stats
 
     result: dict[str, Any] = {}
@@ -149,6 +157,8 @@ def feature_drift(
         ``feature``, ``kind``, ``test``, ``psi``, ``statistic``, ``p_value``, ``drifted``,
         ``new_levels``, ordered by PSI (largest first), then name.
     """
+    import pandas as pd
+
     rows = []
     for column in columns:
         drift = column_drift(reference[column], current[column], bins, rule)
@@ -186,6 +196,8 @@ def performance_change(
         Metric name to ``test``, ``batch`` and ``worsening`` (positive is worse, as a share of
         the test value).
     """
+    import numpy as np
+
     change = {}
     for name, test_value in reference.items():
         batch_value = current.get(name)

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def correlation_ratio(values: pd.Series, groups: pd.Series) -> float:
     """η: the share of the spread of ``values`` explained by ``groups``, as a correlation."""
+    import numpy as np
+    import pandas as pd
+
     frame = pd.DataFrame({"v": values.astype("float64"), "g": groups.astype(str)}).dropna()
     if frame.empty:
         return 0.0
@@ -21,6 +26,7 @@ def correlation_ratio(values: pd.Series, groups: pd.Series) -> float:
 
 def cramers_v(first: pd.Series, second: pd.Series) -> float:
     """Cramér's V of two label columns (no bias correction), from their contingency table."""
+    import pandas as pd
     from scipy.stats.contingency import association
 
     frame = pd.DataFrame({"a": first.astype(str), "b": second.astype(str)})

@@ -4,23 +4,26 @@ kinds the exploratory reports tell apart."""
 
 from __future__ import annotations
 
-from typing import Any
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from roadmap_pipelines.errors import InputDataError
 from roadmap_pipelines.ml.data.timestamps import timestamp_labels
 from roadmap_pipelines.ml.reports.figures import rounded
 
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
 MISSING_LABEL = "(missing)"
 OTHER_LABEL = "(other)"
 
-Groups = list[tuple[str | None, np.ndarray]]  # label (None: all rows) and a row mask
+Groups: TypeAlias = "list[tuple[str | None, np.ndarray]]"  # label (None: all rows) and a row mask
 
 
 def is_numeric(column: pd.Series) -> bool:
     """Whether a column holds numbers (booleans are labels here)."""
+    import pandas as pd
+
     dtype = column.dtype
     return pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)
 
@@ -64,6 +67,9 @@ def binned_counts(
 ) -> tuple[list[Any], list[np.ndarray]]:
     """Bar positions and each group's counts: one bar per value of an integer column with at
     most ``bins`` values, else ``bins`` equal-width bins (dates labelled as timestamps)."""
+    import numpy as np
+    import pandas as pd
+
     datetimes = pd.api.types.is_datetime64_any_dtype(column.dtype)
     present = column.notna().to_numpy()
     values = (column.astype("int64") if datetimes else column.astype("float64")).to_numpy()

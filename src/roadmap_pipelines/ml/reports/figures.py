@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import pandas as pd
+if TYPE_CHECKING:
+    pass
 
 DIGITS = 6  # decimals kept in figures and plot data: stable bytes, no float noise
 PALETTE = (
@@ -31,6 +31,9 @@ BASELINE_GREY = "#9e9e9e"
 
 def rounded(values: Iterable[Any], digits: int = DIGITS) -> list[float | None]:
     """Plain floats rounded to ``digits`` decimals; missing and infinite values become None."""
+    import numpy as np
+    import pandas as pd
+
     array = pd.Series(list(values), dtype="Float64").to_numpy("float64", na_value=np.nan)
     array = np.round(array, digits)
     return [float(value) if math.isfinite(value) else None for value in array]

@@ -17,9 +17,10 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 MAX_TABLE_ROWS = 30
@@ -122,6 +123,8 @@ def render_page(title: str, intro: str, sections: Sequence[Section]) -> str:
 
 
 def _body(item: Item, first_figure: bool) -> str:
+    import pandas as pd
+
     value = item.value
     if hasattr(value, "to_plotly_json"):
         return _figure_html(value, f"figure-{slug(item.name)}", first_figure)
@@ -155,6 +158,8 @@ def _image_html(encoded: str, alt: str) -> str:
 
 
 def _format(value: Any) -> str:
+    import pandas as pd
+
     if isinstance(value, float):
         return "" if pd.isna(value) else f"{value:.6g}"
     return html.escape(str(value))

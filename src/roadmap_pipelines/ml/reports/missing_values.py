@@ -3,10 +3,10 @@ state, nothing to close)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def draw_missing_values(table: pd.DataFrame) -> tuple[Any, str]:
@@ -57,6 +57,7 @@ def draw_missing_values(table: pd.DataFrame) -> tuple[Any, str]:
 
 def _draw_gaps(figure: Any, missing: pd.DataFrame, shown: list[str]) -> None:
     """The missing share of each column with gaps (top) above the map of its missing cells."""
+    import numpy as np
     from matplotlib.colors import ListedColormap
 
     share_axes, map_axes = figure.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [1, 4]})

@@ -6,12 +6,16 @@ Points are rounded to ``DIGITS`` decimals so that reruns give byte-identical plo
 
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING, TypeAlias
 
 from roadmap_pipelines.ml.reports.figures import rounded
 
-Curves = tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]  # ROC, precision-recall, calibration
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+# ROC, precision-recall, calibration
+Curves: TypeAlias = "tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]"
 
 
 def class_curves(truth: np.ndarray, scores: np.ndarray, bins: int) -> Curves:
@@ -27,6 +31,8 @@ def class_curves(truth: np.ndarray, scores: np.ndarray, bins: int) -> Curves:
         ``recall``/``precision`` as ``precision_recall_curve``, by increasing recall;
         ``bin``/``mean_predicted``/``observed_fraction``/``rows`` of each non-empty bin.
     """
+    import numpy as np
+    import pandas as pd
     from sklearn.metrics import precision_recall_curve, roc_curve
 
     fpr, tpr, _ = roc_curve(truth, scores)
@@ -47,6 +53,9 @@ def macro_average(tables: list[list[pd.DataFrame]]) -> Curves:
     Returns:
         The averaged ROC (from (0, 0) to (1, 1)), precision-recall and calibration tables.
     """
+    import numpy as np
+    import pandas as pd
+
     rocs, prs, calibrations = tables
     grid = np.unique(np.concatenate([roc["fpr"].to_numpy() for roc in rocs]))
     tpr = np.mean([_tpr_at(grid, roc) for roc in rocs], axis=0)
@@ -82,6 +91,8 @@ def macro_average(tables: list[list[pd.DataFrame]]) -> Curves:
 def _tpr_at(grid: np.ndarray, roc: pd.DataFrame) -> np.ndarray:
     """One class's true-positive rate at each false-positive rate of ``grid``: the top of a
     vertical step (``np.interp`` picks an arbitrary point among equal ``fpr`` values)."""
+    import numpy as np
+
     top = roc.groupby("fpr", sort=True)["tpr"].max()
     return np.interp(grid, top.index.to_numpy("float64"), top.to_numpy("float64"))
 
@@ -89,6 +100,9 @@ def _tpr_at(grid: np.ndarray, roc: pd.DataFrame) -> np.ndarray:
 def calibration_bins(truth: np.ndarray, scores: np.ndarray, bins: int) -> pd.DataFrame:
     """``sklearn.calibration.calibration_curve`` (uniform bins) with each bin's number and
     row count."""
+    import numpy as np
+    import pandas as pd
+
     edges = np.linspace(0.0, 1.0, bins + 1)
     bin_of = np.searchsorted(edges[1:-1], scores, side="right")
     rows = np.bincount(bin_of, minlength=bins)

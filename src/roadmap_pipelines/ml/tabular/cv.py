@@ -8,13 +8,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import pandas as pd
-
 from roadmap_pipelines.ml.tabular.prediction import Scoring, score_predictions
 from roadmap_pipelines.params.modelling_tabular import CrossValidation
 
 if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
     from sklearn.pipeline import Pipeline
 else:
     # Kedro resolves node type hints to validate parameters: a stand-in keeps them resolvable
@@ -36,6 +35,7 @@ def cv_folds(
     Returns:
         One (train positions, validation positions) pair per fold.
     """
+    import numpy as np
     from sklearn import model_selection
 
     shuffle = {"shuffle": cv.shuffle, "random_state": random_state if cv.shuffle else None}

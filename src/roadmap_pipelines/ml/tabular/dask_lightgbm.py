@@ -18,15 +18,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-import numpy as np
-import pandas as pd
-
 from roadmap_pipelines.errors import InputDataError
 from roadmap_pipelines.ml.tabular.metrics import classification_metrics, regression_metrics
 from roadmap_pipelines.params.tasks import TaskParams
 
 if TYPE_CHECKING:
     import dask.dataframe as dd
+    import numpy as np
+    import pandas as pd
 
 Problem = Literal["classification", "regression"]
 NUMERIC = ("int", "float", "bool")
@@ -171,6 +170,8 @@ def model_frame(frame: pd.DataFrame, spec: FeatureSpec) -> pd.DataFrame:
         InputDataError: A categorical value or a label outside the known ones, or a missing
             target.
     """
+    import pandas as pd
+
     columns = {name: frame[name].astype("float64") for name in spec.numeric}
     for name, categories in spec.categories.items():
         columns[name] = _coded(frame[name], categories or (), name, spec.dataset)
@@ -191,6 +192,8 @@ def model_frame(frame: pd.DataFrame, spec: FeatureSpec) -> pd.DataFrame:
 
 def _coded(values: pd.Series, categories: tuple[Any, ...], name: str, dataset: str) -> pd.Series:
     """``values`` as a categorical of exactly ``categories``; unknown values are an error."""
+    import pandas as pd
+
     unknown = values.notna() & ~values.isin(categories)
     if unknown.any():
         examples = sorted(map(str, pd.unique(values[unknown])))[:5]
@@ -276,6 +279,9 @@ class TrainedLightGBM:
 
     def predictions(self, typed: pd.DataFrame) -> pd.DataFrame:
         """The target, prediction and (classification) class probabilities of typed rows."""
+        import numpy as np
+        import pandas as pd
+
         features = typed[self.spec.features]
         out: dict[str, Any] = {self.spec.target: typed[self.spec.target].to_numpy()}
         if self.spec.problem == "classification":
@@ -292,6 +298,8 @@ class TrainedLightGBM:
 
     def predict(self, frame: pd.DataFrame) -> np.ndarray:
         """Predicted labels (or values) for rows of the table, target column not needed."""
+        import numpy as np
+
         typed = model_frame(frame.drop(columns=[self.spec.target], errors="ignore"), self.spec)
         features = typed[self.spec.features]
         if self.spec.problem == "regression":
@@ -317,6 +325,8 @@ def evaluate(
     Returns:
         Metric name → value.
     """
+    import numpy as np
+
     spec = model.spec
     meta = model.predictions(test._meta)
     scored = test.map_partitions(model.predictions, meta=meta).compute()

@@ -3,10 +3,7 @@ importances its final estimator exposes."""
 
 from __future__ import annotations
 
-from typing import Any
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from roadmap_pipelines.ml.tabular.metrics import (
     GREATER_IS_BETTER,
@@ -14,6 +11,10 @@ from roadmap_pipelines.ml.tabular.metrics import (
     regression_metrics,
 )
 from roadmap_pipelines.ml.tabular.prediction import predict
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
 
 
 def _block_score(
@@ -38,6 +39,8 @@ def _block_score(
 def _shuffled_orders(n_rows: int, n_repeats: int, random_state: int) -> list[np.ndarray]:
     """The row order of a column after each repeat, as scikit-learn composes its shuffles (a
     seed drawn from ``random_state``; each column shuffled anew from that seed)."""
+    import numpy as np
+
     seed = np.random.RandomState(random_state).randint(np.iinfo(np.int32).max + 1)
     state = np.random.RandomState(seed)
     shuffling = np.arange(n_rows)
@@ -53,6 +56,9 @@ def _shuffled_orders(n_rows: int, n_repeats: int, random_state: int) -> list[np.
 def _stacked(features: pd.DataFrame, orders: list[np.ndarray]) -> pd.DataFrame:
     """Block 0 is the rows as they are; block ``1 + c * repeats + r`` has column ``c`` in the
     order of repeat ``r``. Each column is gathered with one ``take``, which keeps its dtype."""
+    import numpy as np
+    import pandas as pd
+
     n_rows, n_repeats = len(features), len(orders)
     n_blocks = 1 + len(features.columns) * n_repeats
     plain = np.tile(np.arange(n_rows), n_blocks)
@@ -78,6 +84,8 @@ def _score_drops(
 ) -> np.ndarray:
     """Predict the stacked blocks at once; each permuted block's drop in score from block 0,
     one row per column, one column per repeat."""
+    import numpy as np
+
     n_rows = len(truth)
     # one pass of the feature transforms for both predictions and probabilities
     predicted, probabilities = predict(model, stacked, kind)
@@ -135,6 +143,8 @@ def permutation_importance(
         One row per input column: ``feature``, ``importance`` (mean), ``std`` (population
         standard deviation over repeats, as scikit-learn's), in column order.
     """
+    import pandas as pd
+
     stacked = _stacked(features, _shuffled_orders(len(features), n_repeats, random_state))
     drops = _score_drops(
         model, stacked, target.to_numpy(), metric, kind, positive, len(features.columns), n_repeats
@@ -158,6 +168,9 @@ def model_importance(model: Any) -> pd.DataFrame | None:
     Returns:
         ``feature``, ``importance``, ``std`` (missing) and ``measure``, or None.
     """
+    import numpy as np
+    import pandas as pd
+
     if not hasattr(model, "steps"):
         return None
     estimator = model.steps[-1][1]

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from roadmap_pipelines.errors import InputDataError
 from roadmap_pipelines.ml.tabular.metrics import GREATER_IS_BETTER
 from roadmap_pipelines.params.modelling_tabular import TabularModelling
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def rank_candidates(trials: pd.DataFrame, params: TabularModelling) -> pd.DataFrame:
@@ -25,6 +26,8 @@ def rank_candidates(trials: pd.DataFrame, params: TabularModelling) -> pd.DataFr
     Raises:
         InputDataError: If every trial of every candidate failed.
     """
+    import pandas as pd
+
     rank_by = f"{params.rank_by}_mean"
     ascending = not GREATER_IS_BETTER[params.rank_by]
     rows = []

@@ -7,10 +7,10 @@ says which way is better when candidates are ranked.
 from __future__ import annotations
 
 from collections.abc import Collection
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import pandas as pd
+if TYPE_CHECKING:
+    import numpy as np
 
 REGRESSION_METRICS = ("mse", "rmse", "mae", "r2")
 CLASSIFICATION_METRICS = ("accuracy", "precision", "recall", "f1", "roc_auc", "log_loss")
@@ -41,6 +41,7 @@ def regression_metrics(
     Returns:
         Metric name → value, for each of ``names``.
     """
+    import numpy as np
     from sklearn import metrics
 
     scores: dict[str, float] = {}
@@ -79,6 +80,8 @@ def classification_metrics(
     Returns:
         Metric name → value, for each of ``names``.
     """
+    import numpy as np
+    import pandas as pd
     from sklearn import metrics
 
     classes = list(classes)

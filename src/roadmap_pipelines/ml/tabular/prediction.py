@@ -5,11 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
 from roadmap_pipelines.ml.tabular.metrics import classification_metrics, regression_metrics
 
 if TYPE_CHECKING:
+    import pandas as pd
     from sklearn.pipeline import Pipeline
 else:
     # Kedro resolves node type hints to validate parameters: a stand-in keeps them resolvable

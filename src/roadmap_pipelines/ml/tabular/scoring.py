@@ -12,10 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING, Any, Literal
 
 from roadmap_pipelines.errors import InputDataError
 from roadmap_pipelines.ml.data.table_schema import row_failures
@@ -28,6 +25,10 @@ from roadmap_pipelines.ml.features.row_features import create_features, created_
 from roadmap_pipelines.ml.tabular.prediction import predict
 from roadmap_pipelines.params.feature_engineering import FeatureParams
 from roadmap_pipelines.params.preprocessing import ColumnSpec, DType, TabularParams
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
 
 OnInvalid = Literal["fail", "reject"]
 REJECT_COLUMNS = ["row_id", "column", "check", "value"]
@@ -149,6 +150,8 @@ class Scorer:
             InputDataError: If rows are invalid and ``on_invalid`` is ``fail`` (naming rows,
                 columns and checks), or a column is missing from the whole batch.
         """
+        import pandas as pd
+
         if id_column is not None and id_column not in raw.columns:
             raise InputDataError(
                 f"Task '{self.task}': id column '{id_column}' is not in the batch; columns: "
@@ -191,6 +194,8 @@ class Scorer:
         return check_declared(normalised, self.tabular, columns, self.params_key)
 
     def _predict(self, validated: pd.DataFrame, row_ids: np.ndarray) -> pd.DataFrame:
+        import pandas as pd
+
         cleaned, _ = apply_cleaning_rules(
             validated, self.cleaning_rules, self.tabular.dataset, _SPLIT
         )
@@ -213,6 +218,8 @@ class Scorer:
         return predictions
 
     def _empty_predictions(self) -> pd.DataFrame:
+        import pandas as pd
+
         columns = ["row_id", "predicted"]
         if self.problem == "classification":
             columns += [f"proba_{label}" for label in self.model.classes_]
@@ -221,6 +228,8 @@ class Scorer:
 
 def _as_training_dtype(values: pd.Series, dtype: str) -> pd.Series:
     """An undeclared column in the dtype it had in training (JSON gives ints, None, objects)."""
+    import pandas as pd
+
     if dtype.startswith(("int", "uint", "float")):
         numbers = pd.to_numeric(values, errors="coerce")
         return numbers.astype("float64") if numbers.isna().any() else numbers.astype(dtype)

@@ -14,9 +14,6 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal
 
-import numpy as np
-import pandas as pd
-
 from roadmap_pipelines.ml.tabular.metrics import GREATER_IS_BETTER
 
 # reporting imports ``predict`` from here
@@ -30,6 +27,7 @@ from roadmap_pipelines.params.modelling_tabular import (
 )
 
 if TYPE_CHECKING:
+    import pandas as pd
     from sklearn.pipeline import Pipeline
 else:
     # Kedro resolves node type hints to validate parameters: a stand-in keeps them resolvable
@@ -100,6 +98,7 @@ def search(
         FoldFitError: If a fold fails and ``on_fit_error`` is ``raise``.
         ValueError: If a grid has more points than ``max_grid_size``.
     """
+    import numpy as np
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.ERROR)
@@ -182,6 +181,7 @@ def _sampler(
     name: str, settings: Search, values: dict[str, list[Any]], random_state: int
 ) -> tuple[Any, int]:
     """The seeded Optuna sampler of ``settings.method`` and how many trials it runs."""
+    import numpy as np
     import optuna
 
     if settings.method == "grid":
@@ -245,6 +245,9 @@ def _suggest(trial: Any, key: str, dimension: IntRange | FloatRange | Categorica
 
 def trials_table(records: list[dict[str, Any]], metrics: tuple[str, ...]) -> pd.DataFrame:
     """One row per trial: params as JSON, state, mean and std of each metric, errors by fold."""
+    import numpy as np
+    import pandas as pd
+
     rows = []
     for record in records:
         folds = record["folds"]

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
-import pandas as pd
+from typing import TYPE_CHECKING, Literal
 
 from roadmap_pipelines.errors import InputDataError
 from roadmap_pipelines.params.tasks import TaskParams
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def split_target(
@@ -27,6 +28,8 @@ def split_target(
     Raises:
         InputDataError: If the target column is missing, or a regression target is not numeric.
     """
+    import pandas as pd
+
     if task.target not in table.columns:
         raise InputDataError(
             f"target column '{task.target}' is missing from the features of '{task.dataset}'"
@@ -46,6 +49,8 @@ def _plain_labels(target: pd.Series) -> pd.Series:
     """Class labels in a NumPy dtype: categories as objects, and a nullable integer or boolean
     column (pandera's ``int``/``bool``) without missing values as ``int64``/``bool``, because
     scikit-learn turns a nullable integer target into floats (classes 0.0, 1.0, 2.0)."""
+    import pandas as pd
+
     if isinstance(target.dtype, pd.CategoricalDtype):
         return target.astype(object)
     numpy_dtype = getattr(target.dtype, "numpy_dtype", None)

@@ -9,9 +9,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import pandas as pd
-
 from roadmap_pipelines.errors import InputDataError
 from roadmap_pipelines.ml.features.row_features import feature_column
 from roadmap_pipelines.params.feature_engineering import FeatureParams
@@ -19,10 +16,13 @@ from roadmap_pipelines.params.problems import problem_kind
 from roadmap_pipelines.params.tasks import TaskParams
 
 if TYPE_CHECKING:
+    import pandas as pd
     from sklearn.pipeline import Pipeline
 else:
     # Kedro resolves node type hints to validate parameters: a stand-in keeps them resolvable
     # without importing scikit-learn (and SciPy) when the CLI or Kedro-Viz loads the pipelines.
+    from roadmap_pipelines.hint_stand_ins import pd
+
     Pipeline = Any
 
 _KEY = "parameters_feature_engineering.yml: feature_engineering.<task>"
@@ -51,6 +51,8 @@ def specify_preprocessor(
         InputDataError: If a group names the target, a missing column, a non-numeric column
             in a numeric group, or an ordinal order that misses a training label.
     """
+    import pandas as pd
+
     from roadmap_pipelines.ml.features.preprocessor import build_preprocessor
 
     for index, group in enumerate(params.transform.numeric):
@@ -162,6 +164,8 @@ def _check_k(step: str, selector: Any, available: int, params: FeatureParams) ->
 
 def _selector_report(step: str, selector: Any, names: list[str]) -> dict[str, Any]:
     """Scores, kept and dropped features of one fitted selector."""
+    import numpy as np
+
     if step == "variance_threshold":
         scores = selector.variances_
     elif step == "correlation_filter":

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from roadmap_pipelines.ml.tabular.model_file import check_loaded_model
 from roadmap_pipelines.ml.tabular.scoring import Scorer
@@ -12,6 +10,11 @@ from roadmap_pipelines.params.feature_engineering import FeatureParams
 from roadmap_pipelines.params.inference import InferenceParams
 from roadmap_pipelines.params.preprocessing import TabularParams, TabularPreprocessing
 from roadmap_pipelines.params.tasks import TaskParams
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    from roadmap_pipelines.hint_stand_ins import pd
 
 _COLUMNS_KEY = "parameters_tasks.yml: tasks.<task>.columns"
 

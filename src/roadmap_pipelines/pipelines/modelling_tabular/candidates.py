@@ -6,8 +6,6 @@ import difflib
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from roadmap_pipelines.errors import InputDataError
 from roadmap_pipelines.ml.tabular.estimators import (
     Problem,
@@ -42,6 +40,7 @@ def build_pipeline(
     searched parameter name is checked here, before anything is fitted: a wrong name would
     otherwise fail every fold (or, for LightGBM, be silently ignored).
     """
+    import numpy as np
     from sklearn.base import clone
     from sklearn.pipeline import Pipeline
 

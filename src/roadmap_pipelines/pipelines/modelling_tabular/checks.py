@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from roadmap_pipelines.errors import InputDataError
 from roadmap_pipelines.ml.labels import check_target_labels
@@ -13,6 +11,11 @@ from roadmap_pipelines.ml.tabular.metrics import CLASSIFICATION_METRICS, REGRESS
 from roadmap_pipelines.ml.tabular.prediction import Scoring
 from roadmap_pipelines.params.modelling_tabular import TabularModelling
 from roadmap_pipelines.params.tasks import TaskParams
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    from roadmap_pipelines.hint_stand_ins import pd
 
 KEY = "parameters_modelling_tabular.yml: modelling_tabular.<task>"
 

@@ -10,9 +10,6 @@ from functools import partial
 from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import pandas as pd
-
 from roadmap_pipelines.ml.labels import check_labels_seen_in_training
 from roadmap_pipelines.ml.progress import progress
 from roadmap_pipelines.ml.tabular.cv import (
@@ -43,10 +40,13 @@ from roadmap_pipelines.pipelines.modelling_tabular.checks import (
 )
 
 if TYPE_CHECKING:
+    import pandas as pd
     from sklearn.pipeline import Pipeline
 else:
     # Kedro resolves node type hints to validate parameters: a stand-in keeps them resolvable
     # without importing scikit-learn (and SciPy) when the CLI or Kedro-Viz loads the pipelines.
+    from roadmap_pipelines.hint_stand_ins import pd
+
     Pipeline = Any
 
 _LIBRARIES = ("scikit-learn", "lightgbm", "pandas", "numpy", "optuna", "kedro")
@@ -87,6 +87,8 @@ def search_candidates(
         FoldFitError: If a fold fails and ``on_fit_error`` is ``raise``.
     """
     import joblib
+    import numpy as np
+    import pandas as pd
 
     kind = problem_kind(problem)
     features, target = split_target(train, tabular, kind)
@@ -246,6 +248,8 @@ def evaluate_on_test(
         The test metrics (every metric of the problem, whatever ``metrics`` lists) and the
         test predictions: ``actual``, ``predicted`` and, for classifiers, ``proba_<class>``.
     """
+    import pandas as pd
+
     kind = problem_kind(problem)
     features, target = split_target(test, tabular, kind)
     if kind == "classification":
@@ -297,6 +301,8 @@ def describe_model(
         candidate and its parameters, CV and test metrics, library versions, the SHA-256 of
         the training rows and of the saved model file (checked before serving loads it).
     """
+    import pandas as pd
+
     kind = problem_kind(problem)
     best = leaderboard.loc[leaderboard["best"]].iloc[0].to_dict()
     inputs = list(model.named_steps["features"].feature_names_in_)
@@ -336,8 +342,12 @@ def _counted(
 
 
 def _round(value: Any) -> Any:
+    import numpy as np
+
     return round(float(value), 10) if isinstance(value, float | np.floating) else value
 
 
 def _json_value(value: Any) -> Any:
+    import numpy as np
+
     return value.item() if isinstance(value, np.generic) else value

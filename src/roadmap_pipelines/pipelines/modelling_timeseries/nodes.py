@@ -8,9 +8,7 @@ same bytes for any ``n_jobs``. Internally series are keyed ``series_id`` and tim
 
 from __future__ import annotations
 
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from roadmap_pipelines.errors import InputDataError
 from roadmap_pipelines.ml.forecasting import (
@@ -26,6 +24,11 @@ from roadmap_pipelines.ml.forecasting.parallel import map_series
 from roadmap_pipelines.ml.forecasting.series import Series, json_safe
 from roadmap_pipelines.params.modelling_timeseries import ModellingTimeseriesParams
 from roadmap_pipelines.params.preprocessing import TimeSeriesParams
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    from roadmap_pipelines.hint_stand_ins import pd
 
 STATIONARITY_COLUMNS = [
     "series_id", "adf_stat", "adf_pvalue", "kpss_stat", "kpss_pvalue", "trend_strength",
@@ -108,6 +111,8 @@ def assess_stationarity(
         ``ts_stationarity`` (one row per series), ``ts_decomposition`` (observed, trend,
         seasonal, resid per point, on the modelling scale) and failure records.
     """
+    import pandas as pd
+
     # baselines-only series need no d and D (and a constant one has no unit-root test)
     outcomes = map_series(
         stationarity.assess_series,
@@ -146,6 +151,8 @@ def backtest_models(
         ``ts_backtest_metrics`` (one row per series, model and fold, ``members`` naming a
         combination's models) and failure records.
     """
+    import pandas as pd
+
     items = list(prepared.values())
     outcomes = map_series(
         backtest.backtest_series, items, stage="backtest", params=params, **_parallel(params)

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from roadmap_pipelines.errors import InputDataError
 from roadmap_pipelines.ml.monitoring.drift import (
@@ -21,6 +18,11 @@ from roadmap_pipelines.ml.tabular.metrics import (
 )
 from roadmap_pipelines.params.monitoring import MonitoringParams
 from roadmap_pipelines.params.tasks import TaskParams
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    from roadmap_pipelines.hint_stand_ins import pd
 
 
 class DriftDetected(InputDataError):
@@ -110,6 +112,8 @@ def compare_with_training(  # noqa: PLR0913 - reference, batch and the training 
 def _performance(
     rows: pd.DataFrame, predictions: pd.DataFrame, test_metrics: dict[str, Any], target: str
 ) -> dict[str, Any]:
+    import numpy as np
+
     if target not in rows.columns or rows[target].isna().all():
         return {"labelled_rows": 0}
     labelled = rows[target].notna().to_numpy()
@@ -146,6 +150,8 @@ def _label(value: Any) -> str:
 
 
 def _plain(value: Any) -> Any:
+    import numpy as np
+
     return value.item() if isinstance(value, np.generic) else value
 
 

@@ -8,9 +8,7 @@ fitted on the train split only and then applied to both splits, so no test row l
 from __future__ import annotations
 
 import logging
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from roadmap_pipelines.errors import InputDataError
 from roadmap_pipelines.ml.data.quality_report import QualityStep, quality_report, record
@@ -32,6 +30,11 @@ from roadmap_pipelines.params.preprocessing import (
     TabularPreprocessing,
 )
 from roadmap_pipelines.params.tasks import TaskParams
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    from roadmap_pipelines.hint_stand_ins import pd
 
 _COLUMNS_KEY = "parameters_tasks.yml: tasks.<task>.columns"
 _GUARD_KEY = "parameters_preprocessing.yml: preprocessing.tabular.<task>.cleaning.max_dropped_share"

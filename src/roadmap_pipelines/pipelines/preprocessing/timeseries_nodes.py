@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from roadmap_pipelines.errors import InputDataError
 from roadmap_pipelines.ml.data.quality_report import QualityStep, record
 from roadmap_pipelines.ml.data.table_schema import validate_table
 from roadmap_pipelines.ml.data.timestamps import timestamp_labels
 from roadmap_pipelines.params.preprocessing import ColumnSpec, TimeSeriesParams
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    from roadmap_pipelines.hint_stand_ins import pd
 
 _SEASON_LENGTHS = {"h": 24, "D": 7, "B": 5, "W": 52, "MS": 12, "ME": 12, "QS": 4, "QE": 4}
 _ANNUAL = ("YS", "YE")
@@ -63,6 +66,8 @@ def infer_frequency(timestamps: pd.DatetimeIndex) -> str | None:
     Returns:
         A frequency alias such as ``"MS"`` or ``"QS-JAN"``, or ``None`` if none fits.
     """
+    import pandas as pd
+
     if len(timestamps) >= 3:
         with pd.option_context("future.infer_freq_returns_offset", True):
             inferred = pd.infer_freq(timestamps)
@@ -104,6 +109,8 @@ def _step_unit(seconds: float) -> str | None:
 
 
 def _season_length(series_id: str, frequency: str, params: TimeSeriesParams) -> int:
+    import pandas as pd
+
     if series_id in params.season_length:
         return params.season_length[series_id]
     offset = pd.tseries.frequencies.to_offset(frequency)
@@ -122,6 +129,8 @@ def _season_length(series_id: str, frequency: str, params: TimeSeriesParams) -> 
 def _regular_series(
     series_id: str, points: pd.DataFrame, params: TimeSeriesParams
 ) -> tuple[pd.Series, dict[str, Any], list[QualityStep]]:
+    import pandas as pd
+
     time, value = params.time_column, params.value_column
     duplicated = points.duplicated(subset=time, keep=False)
     n_duplicates = int(points.duplicated(subset=time).sum())
@@ -208,6 +217,8 @@ def regularise_timeseries(
             frequency's grid, or fewer points than ``min_seasons`` seasons, or if the
             parameters name a series that is not in the data.
     """
+    import pandas as pd
+
     unknown = (set(params.frequency) | set(params.season_length)) - set(data[params.id_column])
     if unknown:
         raise InputDataError(

@@ -7,10 +7,7 @@ quiet form of leakage.
 
 from __future__ import annotations
 
-from typing import Any
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from roadmap_pipelines.errors import InputDataError
 from roadmap_pipelines.ml.reports.distributions import (
@@ -26,6 +23,11 @@ from roadmap_pipelines.ml.reports.missing_values import draw_missing_values
 from roadmap_pipelines.params.problems import problem_kind
 from roadmap_pipelines.params.reporting import ReportingParams
 from roadmap_pipelines.params.tasks import TaskParams
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    from roadmap_pipelines.hint_stand_ins import pd
 
 # Figures are typed ``Any``: Kedro resolves node type hints at import time, and importing
 # plotly there would slow every CLI call, Kedro-Viz and the tests.
@@ -50,6 +52,9 @@ def plot_feature_distributions(
     Returns:
         A plotly ``Figure``, one subplot per feature in column order, four to a row.
     """
+    import numpy as np
+    import pandas as pd
+
     kind = problem_kind(problem)
     features = feature_columns(train, tabular.target)
     if not features:
@@ -137,6 +142,7 @@ def _class_counts_figure(target: pd.Series, name: str, rows: int) -> Any:
 
 
 def _numeric_target_figure(target: pd.Series, name: str, rows: int, bins: int) -> Any:
+    import numpy as np
     import plotly.graph_objects as go
 
     figure = go.Figure()
@@ -186,6 +192,7 @@ def plot_feature_pairs(
         with the target as the last dimension, coloured by it (regression). At most
         ``scatter_max_rows`` rows, sampled without replacement and kept in train order.
     """
+    import numpy as np
     import plotly.graph_objects as go
 
     numeric = associations.loc[associations["kind"] == "numeric", "feature"].tolist()

@@ -5,16 +5,18 @@ values of a regressor. Drawn from the tables ``evaluation_nodes`` writes.
 
 from __future__ import annotations
 
-from typing import Any
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from roadmap_pipelines.ml.labels import label_text, label_texts
 from roadmap_pipelines.ml.reports.figures import BASELINE_GREY, DIGITS, colour, rounded
 from roadmap_pipelines.params.problems import problem_kind
 from roadmap_pipelines.params.reporting import ReportingParams
 from roadmap_pipelines.pipelines.reporting.evaluation_nodes import MACRO, confusion_counts
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    from roadmap_pipelines.hint_stand_ins import pd
 
 
 def plot_model_evaluation(
@@ -54,6 +56,8 @@ def plot_model_evaluation(
 
 
 def _metric_text(test_metrics: dict[str, Any], names: tuple[str, ...]) -> str:
+    import numpy as np
+
     values = test_metrics.get("metrics", {})
     return ", ".join(
         f"{name} {values[name]:,.0f}" if abs(values[name]) >= 1000 else f"{name} {values[name]:.4g}"
@@ -139,6 +143,8 @@ def _confusion_panel(figure: Any, counts: pd.DataFrame) -> None:
 
 
 def _roc_panel(figure: Any, roc: pd.DataFrame, styles: dict[str, dict[str, str]]) -> None:
+    import numpy as np
+
     for label, curve in roc.groupby("class", sort=False):
         auc = float(np.trapezoid(curve["tpr"], curve["fpr"]))
         figure.add_scatter(
@@ -238,6 +244,8 @@ def _regression_figure(
 
 def _residual_panels(figure: Any, residuals: pd.DataFrame, bins: int) -> None:
     """Residuals against predictions (first panel) and their histogram (second)."""
+    import numpy as np
+
     figure.add_scatter(
         x=residuals["predicted"].tolist(),
         y=residuals["residual"].tolist(),

@@ -8,15 +8,18 @@ header only: DVC skips an empty plot, and every task keeps the same outputs.
 
 from __future__ import annotations
 
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from roadmap_pipelines.ml.labels import label_text, label_texts
 from roadmap_pipelines.ml.reports.figures import rounded
 from roadmap_pipelines.ml.tabular.curves import class_curves, macro_average
 from roadmap_pipelines.params.problems import problem_kind
 from roadmap_pipelines.params.reporting import ReportingParams
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    from roadmap_pipelines.hint_stand_ins import pd
 
 # ``class``: the scored class (binary: the positive class; multiclass: each class one-vs-rest,
 # then MACRO for the macro average over classes)
@@ -61,6 +64,8 @@ def classification_curves(
         recall; ``mean_predicted``/``observed_fraction``/``rows`` of each non-empty one of
         ``calibration_bins`` equal-width bins, as ``calibration_curve``. Rounded to 6 decimals.
     """
+    import pandas as pd
+
     empty = (
         pd.DataFrame(columns=ROC_COLUMNS),
         pd.DataFrame(columns=PR_COLUMNS),
@@ -106,6 +111,8 @@ def residual_points(predictions: pd.DataFrame, problem: str) -> pd.DataFrame:
     Returns:
         ``predicted`` and ``residual`` rounded to 6 decimals; the header only for classifiers.
     """
+    import pandas as pd
+
     if problem_kind(problem) != "regression":
         return pd.DataFrame(columns=RESIDUAL_COLUMNS)
     predicted = predictions["predicted"].to_numpy("float64")
@@ -116,6 +123,8 @@ def residual_points(predictions: pd.DataFrame, problem: str) -> pd.DataFrame:
 
 def confusion_counts(predictions: pd.DataFrame) -> pd.DataFrame:
     """Test rows by actual (index) and predicted (columns) class, classes in sorted order."""
+    import pandas as pd
+
     columns = _probability_columns(predictions)
     actual = pd.Series(label_texts(predictions["actual"]), name="actual")
     predicted = pd.Series(label_texts(predictions["predicted"]), name="predicted")

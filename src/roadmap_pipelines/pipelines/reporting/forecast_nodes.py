@@ -17,10 +17,7 @@ The id and time columns are named as in ``preprocessing.timeseries`` (``series_i
 
 from __future__ import annotations
 
-from typing import Any
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from roadmap_pipelines.ml.data.timestamps import timestamp_labels
 from roadmap_pipelines.ml.reports.figures import (
@@ -33,6 +30,12 @@ from roadmap_pipelines.ml.reports.figures import (
 )
 from roadmap_pipelines.params.preprocessing import TimeSeriesParams
 from roadmap_pipelines.params.reporting import ReportingParams
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+else:
+    from roadmap_pipelines.hint_stand_ins import np, pd
 
 OVERALL = "__overall__"
 HORIZON_COLUMNS = ["model", "step", "mae", "smape", "n"]  # after the id column
@@ -169,6 +172,8 @@ def plot_forecasts(
 
 def _smape_terms(actual: np.ndarray, forecast: np.ndarray) -> np.ndarray:
     """2|e| / (|actual| + |forecast|), 0 where both are 0 (``modelling_timeseries.metrics``)."""
+    import numpy as np
+
     error = np.abs(actual - forecast)
     denominator = np.abs(actual) + np.abs(forecast)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -191,6 +196,9 @@ def backtest_error_by_horizon(
         ``mae`` is empty, since series have different units. Rounded to 6 decimals, sorted by
         series, model and step.
     """
+    import numpy as np
+    import pandas as pd
+
     id_column = columns.id_column
     if backtest_errors.empty:
         return pd.DataFrame(columns=[id_column, *HORIZON_COLUMNS])
@@ -287,6 +295,8 @@ def plot_model_comparison(
         best baseline's on that series (below 1: better than every baseline), with the metric
         itself in the hover text.
     """
+    import numpy as np
+    import pandas as pd
     from plotly.subplots import make_subplots
 
     metric = params.forecast_metric

@@ -3,10 +3,7 @@ columns and the estimator's own importances, as a table and a figure."""
 
 from __future__ import annotations
 
-from typing import Any
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from roadmap_pipelines.ml.reports.figures import colour, rounded
 from roadmap_pipelines.ml.tabular.importance import model_importance, permutation_importance
@@ -16,8 +13,16 @@ from roadmap_pipelines.params.problems import problem_kind
 from roadmap_pipelines.params.reporting import ReportingParams
 from roadmap_pipelines.params.tasks import TaskParams
 
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+else:
+    from roadmap_pipelines.hint_stand_ins import np, pd
+
 
 def _sample_rows(frame: pd.DataFrame, limit: int, random_state: int) -> np.ndarray:
+    import numpy as np
+
     if len(frame) <= limit:
         return np.arange(len(frame))
     return np.sort(np.random.RandomState(random_state).choice(len(frame), limit, replace=False))
@@ -52,6 +57,8 @@ def compute_feature_importance(
         ``source`` (``permutation`` or ``model``), ``feature``, ``measure``, ``importance``,
         ``std`` and ``rank`` within the source; strongest first, rounded to 6 decimals.
     """
+    import pandas as pd
+
     from roadmap_pipelines.ml.tabular.targets import split_target
 
     kind = problem_kind(problem)

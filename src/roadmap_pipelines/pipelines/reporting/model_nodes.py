@@ -9,13 +9,16 @@ sorted, so reruns give byte-identical files.
 
 from __future__ import annotations
 
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from roadmap_pipelines.ml.reports.figures import BASELINE_GREY, colour, note, round_value, rounded
 from roadmap_pipelines.ml.tabular.metrics import GREATER_IS_BETTER
 from roadmap_pipelines.params.modelling_tabular import TabularModelling
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    from roadmap_pipelines.hint_stand_ins import pd
 
 
 def _better(metric: str) -> str:
@@ -41,6 +44,8 @@ def summarise_metrics(test_metrics: dict[str, Any], leaderboard: pd.DataFrame) -
     Returns:
         The metrics document.
     """
+    import pandas as pd
+
     best = leaderboard.loc[leaderboard["best"].astype(bool)]
     row = best.iloc[0] if len(best) else pd.Series(dtype=object)
     means = {
@@ -77,6 +82,8 @@ def leaderboard_scores(leaderboard: pd.DataFrame, modelling: TabularModelling) -
     Returns:
         ``rank``, ``candidate``, ``score`` (CV mean) and ``std``; empty scores without CV.
     """
+    import pandas as pd
+
     mean, std = f"{modelling.rank_by}_mean", f"{modelling.rank_by}_std"
     board = leaderboard.sort_values("rank", kind="stable")
     return pd.DataFrame(
@@ -100,6 +107,7 @@ def plot_leaderboard(scores: pd.DataFrame, modelling: TabularModelling) -> Any:
         A plotly ``Figure`` with one bar per candidate in rank order; the best is coloured,
         the others grey; a candidate whose every trial failed has no bar and says so.
     """
+    import pandas as pd
     import plotly.graph_objects as go
 
     metric = modelling.rank_by

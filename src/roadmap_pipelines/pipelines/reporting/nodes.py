@@ -8,10 +8,7 @@ a quiet form of leakage.
 
 from __future__ import annotations
 
-from typing import Any
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from roadmap_pipelines.ml.data.timestamps import timestamp_labels
 from roadmap_pipelines.ml.reports.associations import correlation_ratio, cramers_v
@@ -21,6 +18,12 @@ from roadmap_pipelines.params.preprocessing import TimeSeriesParams
 from roadmap_pipelines.params.problems import problem_kind
 from roadmap_pipelines.params.reporting import ReportingParams
 from roadmap_pipelines.params.tasks import TaskParams
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+else:
+    from roadmap_pipelines.hint_stand_ins import np, pd
 
 # Figures are typed ``Any``: Kedro resolves node type hints at import time, and importing
 # plotly there would slow every CLI call, Kedro-Viz and the tests.
@@ -40,6 +43,8 @@ def profile_columns(train: pd.DataFrame) -> pd.DataFrame:
         One row per column with ``dtype``, ``missing``, ``missing_share``, ``distinct`` and,
         for numeric columns, ``mean``, ``std``, ``min``, ``q25``, ``median``, ``q75``, ``max``.
     """
+    import pandas as pd
+
     numeric = train[_numeric_columns(train)].astype("float64")
     stats = pd.DataFrame(columns=["mean", "std", "min", "q25", "median", "q75", "max"])
     if len(numeric.columns):
@@ -95,6 +100,8 @@ def correlate_features(train: pd.DataFrame, params: ReportingParams) -> pd.DataF
         no columns) when the train split has fewer than two numeric columns, which
         ``plot_correlations`` then explains instead of drawing.
     """
+    import pandas as pd
+
     numeric = _numeric_columns(train)
     if len(numeric) < 2:
         return pd.DataFrame(index=pd.Index([], name="column", dtype=object))
@@ -190,6 +197,9 @@ def rank_target_associations(
         ``feature``, ``kind`` (numeric or categorical), ``measure`` and ``association``
         (rounded to 6 decimals), strongest first, ties by feature name.
     """
+    import numpy as np
+    import pandas as pd
+
     kind = problem_kind(problem)
     target = train[tabular.target]
     rows = []

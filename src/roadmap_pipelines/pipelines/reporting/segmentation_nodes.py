@@ -7,10 +7,14 @@ refitting anything. ``segmentation_reports`` wires them for one task.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from kedro.pipeline import Node, Pipeline
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    from roadmap_pipelines.hint_stand_ins import pd
 
 # Figures are typed ``Any``: importing plotly at module level would slow every CLI call.
 

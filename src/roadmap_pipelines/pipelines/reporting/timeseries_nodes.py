@@ -6,15 +6,17 @@ only, so it does not wait for, or depend on, the time-series models.
 
 from __future__ import annotations
 
-from typing import Any
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from roadmap_pipelines.ml.data.timestamps import timestamp_labels
 from roadmap_pipelines.ml.reports.figures import BASELINE_GREY, colour, rounded
 from roadmap_pipelines.params.preprocessing import TimeSeriesParams
 from roadmap_pipelines.params.reporting import ReportingParams
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    from roadmap_pipelines.hint_stand_ins import pd
 
 COMPONENTS = ("observed", "trend", "seasonal", "resid")
 LOWESS_FRACTION = 1 / 3
@@ -63,6 +65,8 @@ def decompose_series(
         ``series_id``, ``timestamp``, ``period`` and the four components, rounded to 6
         decimals, by series id and time.
     """
+    import numpy as np
+    import pandas as pd
     from statsmodels.nonparametric.smoothers_lowess import lowess
     from statsmodels.tsa.seasonal import STL
 
@@ -174,6 +178,7 @@ def plot_autocorrelation(
     Returns:
         A plotly ``Figure`` of (series x 2) subplots, ACF left and PACF right, as bars.
     """
+    import numpy as np
     from plotly.subplots import make_subplots
     from statsmodels.tsa.stattools import acf, pacf
 

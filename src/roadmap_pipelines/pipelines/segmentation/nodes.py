@@ -11,9 +11,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import pandas as pd
-
 from roadmap_pipelines.errors import InputDataError
 from roadmap_pipelines.ml.clustering.clusterers import (
     clusterer_class,
@@ -37,10 +34,14 @@ from roadmap_pipelines.params.segmentation import SegmentationParams
 from roadmap_pipelines.params.tasks import TaskParams
 
 if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
     from sklearn.pipeline import Pipeline
 else:
     # Kedro resolves node type hints to validate parameters: a stand-in keeps them resolvable
     # without importing scikit-learn (and SciPy) when the CLI or Kedro-Viz loads the pipelines.
+    from roadmap_pipelines.hint_stand_ins import np, pd
+
     Pipeline = Any
 
 _KEY = "parameters_segmentation.yml: segmentation.<task>"
@@ -99,6 +100,8 @@ def prepare_features(
             fixed number of clusters or the t-SNE perplexity, or the preprocessed features
             hold missing values or fewer than two columns.
     """
+    import pandas as pd
+
     if tabular.target not in train.columns:
         raise InputDataError(
             f"{_KEY}: the training features of '{tabular.dataset}' have no target column "
@@ -199,6 +202,8 @@ def fit_pca(
     Raises:
         InputDataError: If ``pca.n_components`` exceeds the components the data has.
     """
+    import pandas as pd
+
     components = principal_components(
         features, params.pca.n_components, params.pca.variance_threshold, _KEY
     )
@@ -214,6 +219,9 @@ def fit_pca(
 
 
 def _embedding(rows: pd.Index, points: np.ndarray) -> pd.DataFrame:
+    import numpy as np
+    import pandas as pd
+
     return pd.DataFrame(
         {"row": np.asarray(rows, dtype=np.int64), "x": points[:, 0], "y": points[:, 1]}
     ).round(DECIMALS)
@@ -255,6 +263,8 @@ def cluster_candidates(
     Raises:
         InputDataError: If no trial finds at least two clusters to score.
     """
+    import numpy as np
+
     data = clustering_input.to_numpy()
     k_values: list[int | None] = list(range(params.k_range.min, params.k_range.max + 1))
     records: list[dict[str, Any]] = []
@@ -288,6 +298,9 @@ def _trial_tables(
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Every trial's labels, the scores with the choice flagged, the chosen clustering and the
     dendrogram, as ``cluster_candidates`` returns them."""
+    import numpy as np
+    import pandas as pd
+
     scores = pd.DataFrame(records)
     scores["k"] = scores["k"].astype("Int64")
     scores = choose(scores, select_by, _KEY)

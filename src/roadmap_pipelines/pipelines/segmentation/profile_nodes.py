@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
 from roadmap_pipelines.errors import InputDataError
 from roadmap_pipelines.ml.clustering.profiles import profile_table
 from roadmap_pipelines.ml.clustering.trials import DECIMALS, EXTERNAL_SCORES, INTERNAL_SCORES
@@ -17,10 +15,13 @@ from roadmap_pipelines.params.segmentation import SegmentationParams
 from roadmap_pipelines.params.tasks import TaskParams
 
 if TYPE_CHECKING:
+    import pandas as pd
     from sklearn.pipeline import Pipeline
 else:
     # Kedro resolves node type hints to validate parameters: a stand-in keeps them resolvable
     # without importing scikit-learn (and SciPy) when the CLI or Kedro-Viz loads the pipelines.
+    from roadmap_pipelines.hint_stand_ins import pd
+
     Pipeline = Any
 
 _KEY = "parameters_segmentation.yml: segmentation.<task>"
@@ -135,6 +136,8 @@ def summarise_segmentation(
         A JSON-ready dictionary; ``adjusted_rand`` and ``normalized_mutual_info`` appear only
         where ``validate_externally`` added them.
     """
+    import pandas as pd
+
     external = [column for column in EXTERNAL_SCORES if column in scores.columns]
 
     def trial(row: pd.Series) -> dict[str, Any]:
