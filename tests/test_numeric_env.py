@@ -26,6 +26,7 @@ from roadmap_pipelines.project.numeric_env import (
     render,
     write_environment,
 )
+from task_config import requires_tasks
 
 BLAS_OUTPUTS = ["data/06_models/t/model.pkl", "data/08_reporting/t/metrics.json"]
 ALL_OUTPUTS = ["data/04_feature/t/train.parquet", *BLAS_OUTPUTS]
@@ -114,6 +115,7 @@ def test_floats_are_rounded_to_significant_digits_in_json(tmp_path: Path) -> Non
     assert json.loads(first.read_text()) == {"aic": -483.3929737}
 
 
+@requires_tasks("credit")
 def test_blas_dependent_outputs_are_the_fits_and_what_is_computed_from_them() -> None:
     from roadmap_pipelines.project.dvc_project import load_project
     from roadmap_pipelines.project.dvc_stages import blas_dependent_outputs
@@ -140,6 +142,8 @@ def test_make_run_records_the_outputs_in_dvc_after_kedro_run() -> None:
     assert commands == [".venv/bin/kedro run", ".venv/bin/dvc commit --force --quiet"]
 
 
+@pytest.mark.e2e
+@requires_tasks("credit")
 @pytest.mark.parametrize("kernel", ["recorded", "SkylakeX"])
 def test_kedro_dvc_env_compares_this_machine_with_the_record(tmp_path: Path, kernel: str) -> None:
     project = tmp_path / "project"

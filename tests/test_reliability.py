@@ -30,11 +30,15 @@ import yaml
 
 from project_runs import copy_project, output_digests
 from roadmap_pipelines.project.run_guard import OutputJournal, ProjectLock
+from task_config import requires_tasks
 
 KEDRO = str(Path(sys.executable).parent / "kedro")
 NEW = ["--params", "random_state=7"]
 PIPELINE = ["--pipelines=preprocessing"]
 ENV = {**os.environ, "KEDRO_DISABLE_TELEMETRY": "true", "OMP_WAIT_POLICY": "passive"}
+
+# real `kedro` processes on copies of the project, killed, raced and fed bad input
+pytestmark = pytest.mark.e2e
 
 
 def _kedro(project: Path, *args: str, **kwargs) -> subprocess.CompletedProcess:
@@ -428,6 +432,7 @@ HOSTILE = {
 }
 
 
+@requires_tasks("credit", "ames")  # the messages name their columns, files and lines
 @pytest.mark.parametrize(
     ("change", "arguments", "status", "fragments"), HOSTILE.values(), ids=HOSTILE.keys()
 )

@@ -22,12 +22,15 @@ from roadmap_pipelines.project.numeric_env import (
     numpy_simd,
     simd_pin_ineffective,
 )
+from task_config import requires_tasks
 
 KEDRO = str(Path(sys.executable).with_name("kedro"))
 # preprocessing and feature engineering of one task: the formula log(...) of the ames features
 # is where AVX-512 and AVX2 NumPy disagree; no BLAS-dependent fit, so no OpenBLAS kernel in it
 RUN = ("run", "--pipelines=preprocessing,feature_engineering", "--namespaces=ames")
 TASK_FEATURES = "data/04_feature/ames/train.parquet"
+# `kedro run` processes on copies of the project, on the shipped ames table
+pytestmark = [pytest.mark.e2e, requires_tasks("ames")]
 
 
 def _run_fresh_process(project: Path, simd: str | None) -> dict[str, str]:
