@@ -15,9 +15,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal
 
 from roadmap_pipelines.ml.tabular.metrics import GREATER_IS_BETTER
-
-# reporting imports ``predict`` from here
-from roadmap_pipelines.ml.tabular.prediction import predict  # noqa: F401
 from roadmap_pipelines.params.modelling_tabular import (
     Candidate,
     Categorical,
