@@ -66,7 +66,9 @@ def specify_preprocessor(
     for index, categorical in enumerate(params.transform.categorical):
         key = f"transform.categorical[{index}]"
         for column in categorical.columns:
-            labels = set(feature_column(train, column, tabular, key).dropna().astype(str))
+            values = feature_column(train, column, tabular, key).dropna()
+            # distinct values first: text of every one of a million rows takes seconds
+            labels = set(values.drop_duplicates().astype(str))
             order = (categorical.categories or {}).get(column)
             unordered = sorted(labels - set(order)) if order is not None else []
             if unordered:
