@@ -276,7 +276,7 @@ def _end_to_end_copy(rows: int) -> Path:
     return project
 
 
-def measure(rows: int, repeats: int, end_to_end: bool) -> dict:
+def measure(rows: int, repeats: int, end_to_end: bool, plain: bool = True) -> dict:
     """Run every program ``repeats`` times, interleaved; return the medians."""
     project = _project_copy()
     e2e = _end_to_end_copy(rows) if end_to_end else None
@@ -289,6 +289,8 @@ def measure(rows: int, repeats: int, end_to_end: bool) -> dict:
             "plain": (PLAIN, str(project), params),
             "pipeline": (PIPELINE, str(project)),
         }
+        if not plain:
+            del programs["plain"]
         if e2e is not None:
             programs["native_from_csv"] = (NATIVE_FROM_CSV, str(e2e), params, columns)
             programs["end_to_end"] = (END_TO_END, str(e2e))
@@ -364,9 +366,12 @@ def main() -> None:
     )
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--end-to-end", action="store_true", help="also time raw -> model")
+    parser.add_argument(
+        "--no-plain", action="store_true", help="skip the script with the full preprocessor"
+    )
     args = parser.parse_args()
     for rows in args.rows:
-        report(rows, args.repeats, measure(rows, args.repeats, args.end_to_end))
+        report(rows, args.repeats, measure(rows, args.repeats, args.end_to_end, not args.no_plain))
 
 
 if __name__ == "__main__":
