@@ -316,7 +316,7 @@ def report(rows: int, repeats: int, runs: dict) -> bool:
     print(f"\ntraining rows: {rows:,}   test rows: {rows // 4:,}   repeats: {repeats}")
     print(
         f"{'median of the repeats':34}{'wall time':>12}{'CPU time':>12}{'peak RSS':>14}"
-        f"{'ROC-AUC':>10}{'time/native':>13}{'RSS/native':>12}"
+        f"{'ROC-AUC':>10}{'time/ref':>10}{'CPU/ref':>9}{'RSS/ref':>9}"
     )
     labels = {
         "native": "native LightGBM script (reference)",
@@ -325,13 +325,13 @@ def report(rows: int, repeats: int, runs: dict) -> bool:
         "native_from_csv": "native from the raw CSV (e2e ref.)",
         "end_to_end": "raw CSV -> modelling, end to end",
     }
-    # end to end is compared with the script that starts from the same raw CSV
+    # ref: the native script; end to end is compared with the one from the same raw CSV
     reference = {name: "native_from_csv" if name == "end_to_end" else "native" for name in runs}
     for name in runs:
         print(
             f"{labels[name]:34}{seconds[name]:10.2f} s{cpu[name]:10.2f} s{peak[name]:10.0f} MiB"
-            f"{auc[name]:10.4f}{seconds[name] / seconds[reference[name]]:12.2f}x"
-            f"{peak[name] / peak[reference[name]]:11.2f}x"
+            f"{auc[name]:10.4f}{seconds[name] / seconds[reference[name]]:9.2f}x"
+            f"{cpu[name] / cpu[reference[name]]:8.2f}x{peak[name] / peak[reference[name]]:8.2f}x"
         )
     print(f"load average after the runs: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     print(
