@@ -15,14 +15,23 @@ interpreter:
   LightGBM candidate with fixed parameters and ``cv: null`` (fit once, no search), which
   refits, scores the test rows, describes and saves the model;
 * end to end (``--end-to-end``): ``preprocessing``, ``feature_engineering`` and
-  ``modelling_tabular`` from a raw CSV scaled to give about N training rows.
+  ``modelling_tabular`` from a raw CSV scaled to give about N training rows, against its own
+  reference, native from the raw CSV: what a LightGBM user writes by hand from the same file
+  (``pandas.read_csv``; text columns as pandas categories; drop rows without a target and
+  duplicate rows; a stratified 80/20 split with the project seed; the same four row-wise
+  features the configuration declares (three ratios/differences, one product); fit the
+  same ``LGBMClassifier`` on the same columns but the pipeline's learnt outlier flag, score
+  the test rows (ROC-AUC), pickle the model). It skips what the pipeline adds on purpose
+  (schema checks, imputation and outlier rules learnt on train, the data-quality and feature
+  reports, written intermediate layers,
+  model metadata), which is the cost the 1.6x target allows.
 
 Each is run ``--repeats`` times, interleaved; the median wall time (from the parent,
 interpreter start-up and imports included) and the median peak RSS (``os.wait4`` of that
 child) are compared with the native reference. Targets: the pipeline takes at most 1.3x the
 native time and 1.2x its peak memory, with the same or a better ROC-AUC; end to end at most
-1.6x. CPU time (user + system) is printed too: on a shared machine it varies less than wall
-time.
+1.6x the time of native from the raw CSV. CPU time (user + system) is printed too: on a
+shared machine it varies less than wall time.
 
 The features come from running ``preprocessing`` and ``feature_engineering`` on the shipped
 data in the copy; rows are then drawn with replacement and every numeric column jittered.
@@ -107,6 +116,35 @@ with KedroSession.create(project_path=project) as session:
     )
 with open(f"{project}/data/07_model_output/credit/test_metrics.json") as file:
     print(json.dumps({"roc_auc": json.load(file)["metrics"]["roc_auc"]}))
+"""
+
+NATIVE_FROM_CSV = """
+import json, pickle, sys
+import pandas as pd
+from lightgbm import LGBMClassifier
+from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import train_test_split
+
+project, params, columns = sys.argv[1], json.loads(sys.argv[2]), json.loads(sys.argv[3])
+table = pd.read_csv(f"{project}/data/01_raw/credit.csv")
+for column in table.select_dtypes(include=["object", "string"]).columns:
+    table[column] = table[column].astype("category")
+table = table.dropna(subset=["Status"]).drop_duplicates().reset_index(drop=True)
+table["loan_to_price"] = table["Amount"] / table["Price"]
+table["debt_to_income"] = table["Debt"] / table["Income"]
+table["disposable_income"] = table["Income"] - table["Expenses"]
+table["Age_x_Seniority"] = table["Age"] * table["Seniority"]
+# the pipeline's outlier flag (learnt on train) is not in a hand-written script
+columns = [column for column in columns if column in table.columns]
+train, test = train_test_split(
+    table, test_size=0.2, random_state=42, stratify=table["Status"]
+)
+y = train["Status"].astype(str)
+model = LGBMClassifier(**params).fit(train[columns], y)
+proba = model.predict_proba(test[columns])[:, list(model.classes_).index("bad")]
+with open(f"{project}/native_csv_model.pkl", "wb") as file:
+    pickle.dump(model, file)
+print(json.dumps({"roc_auc": float(roc_auc_score(test["Status"] == "bad", proba))}))
 """
 
 PLAIN = """
@@ -238,7 +276,7 @@ def _end_to_end_copy(rows: int) -> Path:
     return project
 
 
-def measure(rows: int, repeats: int, end_to_end: bool) -> dict:
+def measure(rows: int, repeats: int, end_to_end: bool, plain: bool = True) -> dict:
     """Run every program ``repeats`` times, interleaved; return the medians."""
     project = _project_copy()
     e2e = _end_to_end_copy(rows) if end_to_end else None
@@ -251,7 +289,10 @@ def measure(rows: int, repeats: int, end_to_end: bool) -> dict:
             "plain": (PLAIN, str(project), params),
             "pipeline": (PIPELINE, str(project)),
         }
+        if not plain:
+            del programs["plain"]
         if e2e is not None:
+            programs["native_from_csv"] = (NATIVE_FROM_CSV, str(e2e), params, columns)
             programs["end_to_end"] = (END_TO_END, str(e2e))
         runs: dict[str, list[tuple[float, float, float, dict]]] = {name: [] for name in programs}
         for _ in range(repeats):
@@ -275,20 +316,24 @@ def report(rows: int, repeats: int, runs: dict) -> bool:
     print(f"\ntraining rows: {rows:,}   test rows: {rows // 4:,}   repeats: {repeats}")
     print(
         f"{'median of the repeats':34}{'wall time':>12}{'CPU time':>12}{'peak RSS':>14}"
-        f"{'ROC-AUC':>10}{'time/native':>13}{'RSS/native':>12}"
+        f"{'ROC-AUC':>10}{'time/ref':>10}{'CPU/ref':>9}{'RSS/ref':>9}"
     )
     labels = {
         "native": "native LightGBM script (reference)",
         "plain": "LightGBM + full preprocessor",
         "pipeline": "modelling_tabular pipeline",
+        "native_from_csv": "native from the raw CSV (e2e ref.)",
         "end_to_end": "raw CSV -> modelling, end to end",
     }
+    # ref: the native script; end to end is compared with the one from the same raw CSV
+    reference = {name: "native_from_csv" if name == "end_to_end" else "native" for name in runs}
     for name in runs:
         print(
             f"{labels[name]:34}{seconds[name]:10.2f} s{cpu[name]:10.2f} s{peak[name]:10.0f} MiB"
-            f"{auc[name]:10.4f}{seconds[name] / seconds['native']:12.2f}x"
-            f"{peak[name] / peak['native']:11.2f}x"
+            f"{auc[name]:10.4f}{seconds[name] / seconds[reference[name]]:9.2f}x"
+            f"{cpu[name] / cpu[reference[name]]:8.2f}x{peak[name] / peak[reference[name]]:8.2f}x"
         )
+    print(f"load average after the runs: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     print(
         "every run (wall s, CPU s, MiB): "
         + json.dumps({n: [[round(x, 1) for x in r[:3]] for r in v] for n, v in runs.items()})
@@ -301,10 +346,14 @@ def report(rows: int, repeats: int, runs: dict) -> bool:
     print(
         f"targets: pipeline <= {TIME_TARGET}x time and <= {MEMORY_TARGET}x memory of native, "
         "ROC-AUC not lower (within 0.001)"
-        + ("" if "end_to_end" not in runs else f"; end to end <= {END_TO_END_TARGET}x time")
+        + (
+            ""
+            if "end_to_end" not in runs
+            else f"; end to end <= {END_TO_END_TARGET}x time of native from the raw CSV"
+        )
     )
     if "end_to_end" in runs:
-        met = met and seconds["end_to_end"] / seconds["native"] <= END_TO_END_TARGET
+        met = met and seconds["end_to_end"] / seconds["native_from_csv"] <= END_TO_END_TARGET
     print("targets met" if met else "TARGETS NOT MET")
     return met
 
@@ -317,9 +366,12 @@ def main() -> None:
     )
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--end-to-end", action="store_true", help="also time raw -> model")
+    parser.add_argument(
+        "--no-plain", action="store_true", help="skip the script with the full preprocessor"
+    )
     args = parser.parse_args()
     for rows in args.rows:
-        report(rows, args.repeats, measure(rows, args.repeats, args.end_to_end))
+        report(rows, args.repeats, measure(rows, args.repeats, args.end_to_end, not args.no_plain))
 
 
 if __name__ == "__main__":

@@ -41,7 +41,8 @@ def test_levels_are_learnt_on_the_fitted_rows_only_and_unseen_become_missing() -
     assert list(fitted.feature_names_in_) == ["n x", "colour", "grade", "unused"]
     assert out["colour"].dtype == pd.CategoricalDtype(["blue", "red"])
     assert out["colour"].isna().tolist() == [True, False]  # green was not in training
-    assert out["n_x"].dtype == "float64" and np.isnan(out["n_x"].iloc[0])  # no imputation
+    assert out["n_x"].dtype == "Int64" and out["n_x"].isna().tolist() == [True, False]
+    assert out["n_x"].array is test["n x"].array  # passed on, not copied or imputed
     assert np.isnan(out["grade"]).all()  # unknown and missing grades
     np.testing.assert_array_equal(fitted.transform(train)["grade"], [1.0, 0.0, 2.0])
     assert list(fitted.get_feature_names_out()) == ["n_x", "grade", "colour"]

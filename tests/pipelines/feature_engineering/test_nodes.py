@@ -575,3 +575,29 @@ def test_model_importance_report(estimator: str) -> None:
     assert min(scores["a"], scores["b"]) > max(scores["n1"], scores["n2"])
     if estimator == "l1":  # |coefficient| of a Lasso with alpha 1 on standardised features
         assert scores["n1"] == scores["n2"] == 0.0
+
+
+def test_nullable_numbers_are_reported_like_the_same_floats(train: pd.DataFrame) -> None:
+    # a numeric group's Int64 column (missing values included) is reported as the same
+    # floats would be; an integer-labelled categorical group is left to the encoder
+    transform = {
+        "numeric": [{"columns": ["a", "n"], "impute": "median", "scaler": "standard"}],
+        "categorical": [{"columns": ["level"], "encoder": "onehot"}],
+    }
+    nullable = train.assign(
+        n=pd.array([1, None, 3, 4, None, 6, 7, 30], dtype="Int64"),
+        level=pd.array([1, 2, 1, 2, 1, 2, 1, 2], dtype="Int64"),
+    )
+    floats = nullable.assign(n=nullable["n"].astype("float64"))
+    selection = {"variance_threshold": 0.0, "correlation_threshold": 0.9}
+    reports = []
+    for frame in (nullable, floats):
+        feature_params = params(None, transform, selection)
+        preprocessor = specify_preprocessor(frame, feature_params, tabular(), "classification", 0)
+        reports.append(report_features(preprocessor, frame, feature_params, tabular()))
+    assert reports[0][0] == reports[1][0]
+    pd.testing.assert_frame_equal(reports[0][1], reports[1][1])
+    assert reports[0][0]["transformed_features"][:2] == ["a", "n"]
+    # the median of 1, 3, 4, 6, 7, 30 (4 + 6) / 2 fills both gaps before scaling
+    assert reports[0][0]["selectors"]["variance_threshold"]["scores"]["n"] == 1.0
+    assert nullable["n"].dtype == "Int64"  # the input is left as it was

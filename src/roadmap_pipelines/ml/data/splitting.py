@@ -114,10 +114,25 @@ def held_out_mask(data: pd.DataFrame, params: TabularParams, random_state: int) 
         )
         _, test_positions = next(splitter.split(positions, groups=data[split.group_column]))
     else:
-        stratify = data[params.target] if split.strategy == "stratified" else None
+        stratify = _label_ranks(data[params.target]) if split.strategy == "stratified" else None
         _, test_positions = train_test_split(
             positions, test_size=split.test_size, random_state=random_state, stratify=stratify
         )
     mask = np.zeros(len(data), dtype=bool)
     mask[test_positions] = True
     return mask
+
+
+def _label_ranks(labels: pd.Series) -> pd.Series | np.ndarray:
+    """Each categorical label's rank among the sorted labels, others as they are.
+
+    Stratified splitting sorts the labels (``np.unique``) and works with their positions;
+    handing it the ranks gives the same split without sorting a million strings.
+    """
+    import numpy as np
+    import pandas as pd
+
+    if not isinstance(labels.dtype, pd.CategoricalDtype) or labels.isna().any():
+        return labels
+    ranks = np.argsort(np.argsort(labels.cat.categories.to_numpy(), kind="stable"))
+    return ranks[labels.cat.codes.to_numpy()]

@@ -144,7 +144,7 @@ def _as_wall_time(
     """
     import pandas as pd
 
-    data = data.copy()
+    data = data.copy(deep=False)  # columns are replaced, not written into
     for name, spec in columns.items():
         if spec.dtype != "datetime" or name not in data:
             continue

@@ -36,7 +36,8 @@ def normalise_strings(
     import pandas as pd
 
     rules = params.normalise_strings
-    data = data.copy()
+    # columns are replaced, never written into: a shallow copy leaves the input as it was
+    data = data.copy(deep=False)
     steps = []
     for column in rules.columns:
         if column not in data:
@@ -69,7 +70,7 @@ def as_declared_categories(data: pd.DataFrame, columns: Mapping[str, ColumnSpec]
     """
     import pandas as pd
 
-    data = data.copy()
+    data = data.copy(deep=False)  # columns are replaced, not written into
     for name, spec in columns.items():
         if spec.dtype == "category" and name in data:
             categories = spec.allowed or sorted(data[name].dropna().unique())

@@ -53,7 +53,7 @@ def create_features(
     import pandas as pd
 
     creation = params.creation
-    features = table.copy()
+    features = table  # read only: the new columns are concatenated into a new frame
     new: dict[str, pd.Series] = {}
     for column, parts in creation.date_parts.items():
         dates = feature_column(features, column, tabular, f"creation.date_parts.{column}")

@@ -39,15 +39,37 @@ def predict(model: Pipeline, features: pd.DataFrame, problem: str) -> tuple[Any,
     Returns:
         Predictions, and probabilities (one column per ``classes_``) or ``None``.
     """
+    import numpy as np
     from sklearn.pipeline import Pipeline
 
     final, transformed = model, features
     if isinstance(model, Pipeline) and len(model.steps) > 1:
         final, transformed = model.steps[-1][1], model[:-1].transform(features)
-    predictions = final.predict(transformed)
     if problem == "classification" and hasattr(final, "predict_proba"):
-        return predictions, final.predict_proba(transformed)
-    return predictions, None
+        probabilities = final.predict_proba(transformed)
+        if _predicts_most_probable(final):
+            # what their predict computes from a second predict_proba of the same rows
+            return final.classes_[np.argmax(probabilities, axis=1)], probabilities
+        return final.predict(transformed), probabilities
+    return final.predict(transformed), None
+
+
+# Classifiers whose ``predict`` is, in their own source, ``classes_[argmax(predict_proba)]``:
+# for them the class follows from the probabilities without predicting the rows again.
+# Others decide from their decision function (logistic regression, SVMs, and histogram
+# gradient boosting, whose raw score > 0 can differ from a probability rounded to 0.5).
+_MOST_PROBABLE = (
+    ("lightgbm.sklearn", "LGBMClassifier"),
+    ("sklearn.ensemble._forest", "RandomForestClassifier"),
+    ("sklearn.ensemble._forest", "ExtraTreesClassifier"),
+)
+
+
+def _predicts_most_probable(estimator: Any) -> bool:
+    kind = type(estimator)
+    # a LightGBM model with a custom objective function predicts raw scores instead
+    custom = callable(getattr(estimator, "objective", None))
+    return (kind.__module__, kind.__qualname__) in _MOST_PROBABLE and not custom
 
 
 def score(

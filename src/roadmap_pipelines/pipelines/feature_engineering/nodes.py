@@ -66,7 +66,9 @@ def specify_preprocessor(
     for index, categorical in enumerate(params.transform.categorical):
         key = f"transform.categorical[{index}]"
         for column in categorical.columns:
-            labels = set(feature_column(train, column, tabular, key).dropna().astype(str))
+            values = feature_column(train, column, tabular, key).dropna()
+            # distinct values first: text of every one of a million rows takes seconds
+            labels = set(values.drop_duplicates().astype(str))
             order = (categorical.categories or {}).get(column)
             unordered = sorted(labels - set(order)) if order is not None else []
             if unordered:
@@ -126,7 +128,7 @@ def report_features(
     fitted = clone(preprocessor)
     transform = fitted.named_steps["transform"]
     # fit_transform, as Pipeline.fit does: target encoding is cross-fitted only there
-    matrix = transform.fit_transform(features, target)
+    matrix = transform.fit_transform(_numeric_as_float(features, params), target)
     names = list(transform.get_feature_names_out())
     selectors: dict[str, Any] = {}
     for step, selector in fitted.steps[1:]:
@@ -150,6 +152,29 @@ def report_features(
     }
     numeric = features.select_dtypes(include="number").astype("float64")
     return report, numeric.corr(method="pearson").round(6)
+
+
+def _numeric_as_float(features: pd.DataFrame, params: FeatureParams) -> pd.DataFrame:
+    """``features`` with the numeric groups' nullable columns (``Int64``, ``Float64``) as float64.
+
+    scikit-learn turns such columns into floats by way of an object array, which takes
+    seconds a million rows; the same floats (missing values as NaN) made here give the same
+    fit. Categorical groups keep their columns: their labels must not become floats.
+    """
+    import numpy as np
+    import pandas as pd
+
+    numeric = {column for group in params.transform.numeric for column in group.columns}
+    converted = {
+        column: features[column].to_numpy(dtype="float64", na_value=np.nan)
+        for column in numeric
+        if isinstance(features[column].dtype, pd.api.extensions.ExtensionDtype)
+        and (
+            pd.api.types.is_integer_dtype(features[column])
+            or pd.api.types.is_float_dtype(features[column])
+        )
+    }
+    return features.assign(**converted) if converted else features
 
 
 def _check_k(step: str, selector: Any, available: int, params: FeatureParams) -> None:

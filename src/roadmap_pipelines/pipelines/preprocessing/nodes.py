@@ -115,14 +115,15 @@ def clean_rows(data: pd.DataFrame, params: TabularParams) -> tuple[pd.DataFrame,
     steps = []
     no_target = data[params.target].isna()
     _guard_row_loss(params, "missing_target", int(no_target.sum()), len(data))
-    data = data.loc[~no_target]
+    # each .loc copies every column: only when rows go
+    data = data.loc[~no_target] if no_target.any() else data
     steps.append(record(params.dataset, "rows", "missing_target", no_target.sum(), params.target))
 
     rule = params.cleaning.duplicates
     if rule is not None:
         duplicated = data.duplicated(subset=rule.subset, keep=rule.keep)
         _guard_row_loss(params, "cleaning.duplicates", int(duplicated.sum()), len(data))
-        data = data.loc[~duplicated]
+        data = data.loc[~duplicated] if duplicated.any() else data
         kind = "duplicate_key" if rule.subset else "duplicate_row"
         key = ",".join(rule.subset) if rule.subset else None
         steps.append(record(params.dataset, "rows", kind, duplicated.sum(), key))
@@ -131,7 +132,7 @@ def clean_rows(data: pd.DataFrame, params: TabularParams) -> tuple[pd.DataFrame,
     if threshold is not None:
         too_sparse = data.isna().mean(axis=1) > threshold
         _guard_row_loss(params, "cleaning.drop_rows_missing_over", int(too_sparse.sum()), len(data))
-        data = data.loc[~too_sparse]
+        data = data.loc[~too_sparse] if too_sparse.any() else data
         steps.append(record(params.dataset, "rows", "missing_over_threshold", too_sparse.sum()))
     return data.reset_index(drop=True), steps
 
