@@ -222,6 +222,24 @@ def main() -> None:
             f" {1000 * (median['dask', 1] - median['local', 1]) / tasks:13.1f} ms"
             f" {1000 * (median['dask', 2] - median['local', 2]) / tasks:5.1f} ms"
         )
+    # the same ratios within each round (configurations a minute apart, not a whole run):
+    # less exposed to the load drifting between rounds
+    print("medians of the per-round ratios:")
+    pairs = {
+        "local 2/1": (("local", 1), ("local", 2)),
+        "dask 2/1": (("dask", 1), ("dask", 2)),
+        "dask/local x1": (("dask", 1), ("local", 1)),
+        "dask/local x2": (("dask", 2), ("local", 2)),
+    }
+    for name in workloads:
+        ratios = {
+            label: statistics.median(
+                a / b for a, b in zip(times[(name, *top)], times[(name, *bottom)], strict=True)
+            )
+            for label, (top, bottom) in pairs.items()
+        }
+        print(f"{name:8} " + "  ".join(f"{label} {value:.2f}x" for label, value in ratios.items()))
+    print(f"load average at the end: {os.getloadavg()[0]:.1f}")
     print("targets: dask 2/1 >= 1.70x; dask/local within 1.15x at equal workers")
 
 
