@@ -8,25 +8,32 @@ A fixed workload runs with the local engine at 1 and 2 processes and on a Dask
 * **search**: ``search`` + ``evaluate_batch`` (the tuning fan-out of modelling_tabular): a
   ``--trials`` random search of an extra-trees regressor (``--trees`` trees on ``--rows``
   rows: each fold fit must take long enough, a few hundred ms, that a task's dispatch is
-  small beside it, as in a real search), 3 folds, ``--batch-size`` trials at a time.
+  small beside it, as in a real search), 3 folds; a random search evaluates all its trials
+  in one go (``search`` keeps batches for bayesian or timed searches only).
 
 Dask runs go through ``joblib.parallel_config(backend="dask")``, exactly as the project's
-``ExecutionHooks`` does. The clusters are started before any timing, and each configuration
+``ExecutionHooks`` does. joblib runs a call whose backend has a single worker thread in the
+calling process, so "dask x1" (a one-worker cluster) runs in the driver, as "local x1" does:
+the 2/1 speed-ups are against the work done with no worker process at all.
+
+The clusters are started before any timing, and each configuration
 is first warmed up on a small slice of the workload (worker processes started, libraries
 imported: costs a long run pays once); then the configurations are interleaved
 ``--repeats`` times and the medians reported (other processes share this
-machine; interleaving spreads their noise over every configuration alike). Every run's
-results are checked equal to the first one's. Printed: medians, the speed-up of 2 workers
+machine; interleaving spreads their noise over every configuration alike), each round
+printed with the load average as it starts. Every run's results are checked equal to the
+first one's. Printed: medians, the speed-up of 2 workers
 over 1 for each engine, Dask's time against local's at equal workers, and Dask's overhead
 per task ((Dask - local) / tasks).
 
 Run: ``.venv/bin/python benchmarks/bench_dask.py [--series 500] [--trials 40] [--repeats 3]``
-(``--rows``, ``--trees`` and ``--batch-size`` size the search).
+(``--rows`` and ``--trees`` size the search).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import time
 from contextlib import nullcontext
@@ -86,9 +93,7 @@ def run_series(series: list[SyntheticSeries], n_jobs: int) -> list:
     return map_series(fit_one, series, stage="bench", n_jobs=n_jobs, chunk_size=None)
 
 
-def run_search(
-    table: tuple[pd.DataFrame, pd.Series], trials: int, batch: int, trees: int, n_jobs: int
-) -> list:
+def run_search(table: tuple[pd.DataFrame, pd.Series], trials: int, trees: int, n_jobs: int) -> list:
     from sklearn.ensemble import ExtraTreesRegressor
     from sklearn.model_selection import KFold
     from sklearn.pipeline import Pipeline
@@ -120,7 +125,7 @@ def run_search(
         "min_samples_leaf": {"type": "int", "low": 1, "high": 20},
     }
     candidate = Candidate(estimator="sklearn.ensemble.ExtraTreesRegressor", search_space=space)
-    settings = Search(method="random", n_trials=trials, batch_size=batch)
+    settings = Search(method="random", n_trials=trials)
     records = search("bench", candidate, pipeline, run_trials, settings, "rmse", "skip", SEED)
     return [(r["params"], [f["rmse"] for f in r["folds"]]) for r in records]
 
@@ -129,7 +134,6 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--series", type=int, default=500)
     parser.add_argument("--trials", type=int, default=40)
-    parser.add_argument("--batch-size", type=int, default=8)
     parser.add_argument("--rows", type=int, default=3000)
     parser.add_argument("--trees", type=int, default=60)
     parser.add_argument("--repeats", type=int, default=3)
@@ -154,14 +158,14 @@ def main() -> None:
         workers: Client(cluster, set_as_default=False) for workers, cluster in clusters.items()
     }
     configs = [("local", 1), ("local", 2), ("dask", 1), ("dask", 2)]
-    trees, batch = args.trees, args.batch_size
+    trees = args.trees
     workloads = {
         "series": (lambda n: run_series(series, n), len(series)),
-        "search": (lambda n: run_search(table, args.trials, batch, trees, n), args.trials * 3),
+        "search": (lambda n: run_search(table, args.trials, trees, n), args.trials * 3),
     }
     warm_ups = {
         "series": lambda n: run_series(series[: 8 * n], n),
-        "search": lambda n: run_search(table, 2 * n, 2 * n, 2, n),
+        "search": lambda n: run_search(table, 2 * n, 2, n),
     }
 
     def context(engine: str, workers: int) -> Any:
@@ -178,6 +182,7 @@ def main() -> None:
                     warm_up(workers)
         print("warmed up", flush=True)
         for repeat in range(1, args.repeats + 1):
+            load = os.getloadavg()[0]
             for name, (work, _) in workloads.items():
                 for engine, workers in configs:
                     with context(engine, workers):
@@ -187,7 +192,11 @@ def main() -> None:
                     if reference.setdefault(name, result) != result:
                         raise SystemExit(f"{name}: {engine} x{workers} gave different results")
                     times.setdefault((name, engine, workers), []).append(elapsed)
-            print(f"round {repeat} done", flush=True)
+            figures = "  ".join(
+                f"{name} " + " ".join(f"{times[(name, *config)][-1]:.2f}" for config in configs)
+                for name in workloads
+            )
+            print(f"round {repeat} (load {load:.1f}): {figures}", flush=True)
     finally:
         for client in clients.values():
             client.close()
@@ -213,6 +222,24 @@ def main() -> None:
             f" {1000 * (median['dask', 1] - median['local', 1]) / tasks:13.1f} ms"
             f" {1000 * (median['dask', 2] - median['local', 2]) / tasks:5.1f} ms"
         )
+    # the same ratios within each round (configurations a minute apart, not a whole run):
+    # less exposed to the load drifting between rounds
+    print("medians of the per-round ratios:")
+    pairs = {
+        "local 2/1": (("local", 1), ("local", 2)),
+        "dask 2/1": (("dask", 1), ("dask", 2)),
+        "dask/local x1": (("dask", 1), ("local", 1)),
+        "dask/local x2": (("dask", 2), ("local", 2)),
+    }
+    for name in workloads:
+        ratios = {
+            label: statistics.median(
+                a / b for a, b in zip(times[(name, *top)], times[(name, *bottom)], strict=True)
+            )
+            for label, (top, bottom) in pairs.items()
+        }
+        print(f"{name:8} " + "  ".join(f"{label} {value:.2f}x" for label, value in ratios.items()))
+    print(f"load average at the end: {os.getloadavg()[0]:.1f}")
     print("targets: dask 2/1 >= 1.70x; dask/local within 1.15x at equal workers")
 
 

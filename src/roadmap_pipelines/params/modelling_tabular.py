@@ -161,8 +161,9 @@ class Search(StrictModel):
     max_grid_size: PositiveInt = 200
     batch_size: PositiveInt = Field(
         default=1,
-        description="trials asked together and evaluated in parallel (with their folds); "
-        "bayesian trials depend on it (TPE sees finished trials only), random and grid do not",
+        description="bayesian trials asked together and evaluated in parallel (with their "
+        "folds; TPE sees finished trials only, so its trials depend on it); random and grid "
+        "evaluate all their trials together, in batches of batch_size only with a timeout",
     )
     prune_after_trials: PositiveInt | None = Field(
         default=None,

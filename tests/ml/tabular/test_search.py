@@ -304,26 +304,47 @@ def test_batched_bayesian_search_repeats_and_still_finds_the_optimum(table) -> N
     assert _best(first)["params"]["c"] == pytest.approx(OPTIMUM, abs=1.0)
 
 
-def test_a_batch_of_trials_is_evaluated_in_one_call(table) -> None:
+@pytest.mark.parametrize(
+    ("settings", "calls"),
+    [
+        # bayesian (TPE) learns between batches: batch_size trials at a time
+        ({"method": "bayesian", "n_trials": 10, "batch_size": 4}, [4, 4, 2]),
+        # random and grid never read results: every trial in one call, no batch ends
+        ({"method": "random", "n_trials": 10, "batch_size": 4}, [10]),
+        ({"method": "random", "n_trials": 10}, [10]),
+        ({"method": "grid", "batch_size": 2}, [7]),
+        # a timeout is checked between batches: they stay batch_size long
+        ({"method": "random", "n_trials": 10, "batch_size": 4, "timeout_seconds": 600}, [4, 4, 2]),
+    ],
+)
+def test_trials_are_evaluated_in_batches_only_where_the_search_needs_them(
+    table, settings, calls
+) -> None:
     features, target = table
-    calls: list[int] = []
+    seen: list[int] = []
 
     def run_trials(param_sets):
-        calls.append(len(param_sets))
+        seen.append(len(param_sets))
         folds = _kfold(features, target, 3)
         return evaluate_batch(
             _pipeline(ConstantRegressor()), param_sets, features, target, folds, MSE, 1
         )
 
-    space = {"c": {"type": "float", "low": 0.0, "high": 30.0}}
+    space = {"c": {"type": "int", "low": 0, "high": 30, "step": 5}}
     candidate = Candidate(estimator="toy_estimators.Toy", search_space=space)
-    settings = Search.model_validate({"method": "random", "n_trials": 10, "batch_size": 4})
     records = search(
-        "toy", candidate, _pipeline(ConstantRegressor()), run_trials, settings, "mse", "skip", SEED
+        "toy",
+        candidate,
+        _pipeline(ConstantRegressor()),
+        run_trials,
+        Search.model_validate(settings),
+        "mse",
+        "skip",
+        SEED,
     )
 
-    assert calls == [4, 4, 2]
-    assert [r["trial"] for r in records] == list(range(10))
+    assert seen == calls
+    assert [r["trial"] for r in records] == list(range(sum(calls)))
 
 
 def _without_times(records: list[dict[str, Any]]) -> list[dict[str, Any]]:

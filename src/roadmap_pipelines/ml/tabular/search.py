@@ -70,11 +70,14 @@ def search(
 ) -> list[dict[str, Any]]:
     """Search one candidate's space and record every trial.
 
-    Trials are asked from Optuna ``settings.batch_size`` at a time and their folds evaluated
-    together (``run_trials``, which may spread them over processes or a Dask cluster); the
-    study stays in this process and is told the results in trial order. So the trials depend
-    on the seed and ``batch_size`` only, never on who ran them or when they finished, and no
-    storage has to be shared between processes.
+    Trials are asked from Optuna in batches and their folds evaluated together
+    (``run_trials``, which may spread them over processes or a Dask cluster): all the trials
+    of a random or grid search at once, ``settings.batch_size`` at a time for a bayesian,
+    pruned or timed search (``_batch_size``). The study stays in this process and is told the
+    results in trial order. So the trials depend on the seed and ``batch_size`` only, never
+    on who ran them or when they finished, and no storage has to be shared between
+    processes. With ``on_fit_error: raise`` the first failed trial (in trial order) is
+    raised once its batch is evaluated.
 
     Args:
         name: The candidate's name (for records and errors).
@@ -148,7 +151,7 @@ def search(
         # like study.optimize: the timeout is checked before starting more trials
         if settings.timeout_seconds and time.monotonic() - started >= settings.timeout_seconds:
             break
-        trials = [study.ask() for _ in range(min(settings.batch_size, n_trials - done))]
+        trials = [study.ask() for _ in range(min(_batch_size(settings, n_trials), n_trials - done))]
         asked = [suggest(trial) for trial in trials]
         param_sets = [estimator_params(params, pipeline) for params in asked]
         pruned = None
@@ -172,6 +175,25 @@ def search(
                 study.tell(trial, value)
         done += len(trials)
     return records
+
+
+def _batch_size(settings: Search, n_trials: int) -> int:
+    """How many trials are asked and evaluated together.
+
+    Random and grid samplers never read the results, so their trials are the same whatever
+    the batch: all of them are evaluated in one call, where no worker waits at a batch's end
+    for the slowest fold of the others (with 2 workers and 3 folds a trial, one trial at a
+    time leaves a worker idle half the time). A timeout needs batch ends to look at the
+    clock, TPE (bayesian) needs them to learn from the results, and pruning needs each
+    trial's folds one after another: ``batch_size`` then.
+    """
+    if (
+        settings.method == "bayesian"
+        or settings.timeout_seconds
+        or settings.prune_after_trials is not None
+    ):
+        return settings.batch_size
+    return n_trials
 
 
 def _sampler(
