@@ -172,7 +172,9 @@ def fit_arima(
     z = transform.forward(values)
     orders = _fixed_orders(series_id, m, params)
     if orders is not None:
-        return ArimaModel(arima.fit_fixed(z, orders, settings.maxiter, warm_start), transform)
+        return ArimaModel(
+            arima_search.fit_fixed(z, orders, settings.maxiter, warm_start), transform
+        )
     if differences is None:
         differences = stationarity.choose_differences(
             z, m, settings.max_d, settings.max_D, params.stationarity
