@@ -27,6 +27,9 @@ statsforecast pins pandas < 3, so it cannot live in the project's environment: t
 creates ``benchmarks/.venv-statsforecast`` with uv on first use (network needed once) and
 runs statsforecast there in a subprocess.
 
+``--candidate theta`` adds the Theta method to the models and the combination (all three
+candidates join it when within ``max_ratio``) to measure it against the shipped choice.
+
 Run: ``.venv/bin/python benchmarks/bench_timeseries.py [--series 30] [--n-jobs 2]``.
 """
 
@@ -190,6 +193,7 @@ def real_data() -> pd.DataFrame:
 
 SEASONS = {"MS": 12, "QS": 4, "YS": 1}
 OVERRIDES: dict = {}  # --transform: replaces the shipped arima/ets transform method
+EXTRA_CANDIDATES: list[str] = []  # --candidate: models added to `models` and the combination
 
 
 def _params():
@@ -201,6 +205,11 @@ def _params():
     config = shipped["modelling_timeseries"]
     for model, method in OVERRIDES.items():
         config[model]["transform"]["method"] = method
+    if EXTRA_CANDIDATES:
+        config["models"] = [*config["models"], *EXTRA_CANDIDATES]
+        selection = config["selection"]
+        selection["candidates"] = [*selection["candidates"], *EXTRA_CANDIDATES]
+        selection["size"] = len(selection["candidates"])
     return ModellingTimeseriesParams.model_validate(config)
 
 
@@ -423,7 +432,8 @@ def report(label: str, data: pd.DataFrame, n_jobs: int, save: Path | None = None
         "delivered": forecasts.loc[forecasts["best"]],
         "SARIMA alone": forecasts.loc[forecasts["model"] == "arima"],
         "ETS alone": forecasts.loc[forecasts["model"] == "ets"],
-        "combination (SARIMA+ETS)": forecasts.loc[forecasts["model"] == "combination"],
+        **{f"{name} alone": forecasts.loc[forecasts["model"] == name] for name in EXTRA_CANDIDATES},
+        "combination": forecasts.loc[forecasts["model"] == "combination"],
         "seasonal naive": forecasts.loc[forecasts["model"] == "seasonal_naive"],
         "statsforecast AutoARIMA": theirs,
     }
@@ -456,7 +466,8 @@ def report(label: str, data: pd.DataFrame, n_jobs: int, save: Path | None = None
         f"seconds per series: pipeline {pipeline_s / count:.2f}, its fits alone "
         f"{fits_s / count:.2f} (ratio {pipeline_s / fits_s:.2f}, target <= 1.5), "
         f"statsforecast AutoARIMA {their_times['fit'] / count:.2f} (one fit per series; "
-        f"import {their_times['import']:.1f} s not included)"
+        f"import {their_times['import']:.1f} s not included); load average "
+        f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
     )
 
 
@@ -470,6 +481,13 @@ def main() -> None:
     parser.add_argument(
         "--transform", choices=["none", "log", "boxcox"], help="arima and ets transform"
     )
+    parser.add_argument(
+        "--candidate",
+        action="append",
+        default=[],
+        choices=["theta"],
+        help="add a model to `models` and to the combination's candidates (all of them join)",
+    )
     parser.add_argument("--worker", nargs=2, metavar=("DATA", "OUT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -479,6 +497,7 @@ def main() -> None:
     os.environ.setdefault("OMP_WAIT_POLICY", "passive")
     if args.transform:
         OVERRIDES.update(arima=args.transform, ets=args.transform)
+    EXTRA_CANDIDATES.extend(args.candidate)
     import warnings
 
     warnings.simplefilter("ignore")

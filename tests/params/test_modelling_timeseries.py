@@ -56,7 +56,7 @@ def test_shipped_file_is_valid_and_matches_the_defaults_that_matter() -> None:
             {"selection_metric": "r2"},
             ["selection_metric", "'mae', 'rmse', 'mape', 'smape' or 'mase'"],
         ),
-        ({"models": ["arima", "prophet"]}, ["models.1", "'arima', 'ets', 'lightgbm'"]),
+        ({"models": ["arima", "prophet"]}, ["models.1", "'arima', 'ets', 'theta', 'lightgbm'"]),
         ({"models": []}, ["models", "at least 1 item"]),
         ({"models": ["naive", "naive"]}, ["lists a model twice"]),
         ({"n_jobs": 0}, ["n_jobs", "positive number of workers or -1"]),

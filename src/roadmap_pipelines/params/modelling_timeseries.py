@@ -17,8 +17,8 @@ from roadmap_pipelines.params.base import StrictModel
 
 _FILE = "parameters_modelling_timeseries.yml"
 
-ModelName = Literal["arima", "ets", "lightgbm", "naive", "seasonal_naive", "drift"]
-SINGLE_MODELS = ("arima", "ets", "lightgbm", "naive", "seasonal_naive", "drift")
+ModelName = Literal["arima", "ets", "theta", "lightgbm", "naive", "seasonal_naive", "drift"]
+SINGLE_MODELS = ("arima", "ets", "theta", "lightgbm", "naive", "seasonal_naive", "drift")
 MetricName = Literal["mae", "rmse", "mape", "smape", "mase"]
 TransformMethod = Literal["none", "log", "boxcox"]
 CalendarFeature = Literal["month", "quarter", "day_of_week", "day_of_month", "week_of_year", "hour"]
@@ -242,6 +242,14 @@ class EtsParams(StrictModel):
         return trends
 
 
+class ThetaParams(StrictModel):
+    """The Theta method (SES with drift, statsmodels' ``ThetaModel``)."""
+
+    model_config = ConfigDict(title=f"{_FILE}: modelling_timeseries.theta")
+
+    transform: TransformParams = TransformParams()
+
+
 class SelectionParams(StrictModel):
     """How each series' delivered forecast is chosen from the backtested models."""
 
@@ -312,6 +320,7 @@ class ModellingTimeseriesParams(StrictModel):
     intervals: IntervalParams = IntervalParams()
     arima: ArimaParams = ArimaParams()
     ets: EtsParams = EtsParams()
+    theta: ThetaParams = ThetaParams()
     lightgbm: LightGBMParams = LightGBMParams()
 
     def settings_for(self, frequency: str) -> SeriesSettings:

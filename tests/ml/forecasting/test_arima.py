@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from scipy.signal import lfilter
 
-from roadmap_pipelines.ml.forecasting import arima, arima_search
+from roadmap_pipelines.ml.forecasting import arima, arima_css, arima_search
 from roadmap_pipelines.ml.forecasting.arima import Orders
 from roadmap_pipelines.ml.forecasting.stationarity import choose_differences
 from roadmap_pipelines.params.modelling_timeseries import ArimaParams, StationarityParams
@@ -36,7 +36,7 @@ def test_airline_model_reproduces_r(log_air_passengers: np.ndarray) -> None:
     parameters gives the same value, because statsmodels leaves the d + mD diffuse start-up
     periods out of the likelihood. Both are checked.
     """
-    fit = arima.fit_fixed(log_air_passengers, AIRLINE, maxiter=50)
+    fit = arima_search.fit_fixed(log_air_passengers, AIRLINE, maxiter=50)
 
     assert fit.params["ma.L1"] == pytest.approx(-0.4018, abs=5e-4)
     assert fit.params["ma.S.L12"] == pytest.approx(-0.5569, abs=5e-4)
@@ -121,7 +121,7 @@ def test_constant_is_a_drift_with_one_difference_and_absent_with_two() -> None:
 
 
 def test_forecast_follows_the_fitted_model(log_air_passengers: np.ndarray) -> None:
-    fit = arima.fit_fixed(log_air_passengers, AIRLINE, maxiter=50)
+    fit = arima_search.fit_fixed(log_air_passengers, AIRLINE, maxiter=50)
     mean, se = arima.forecast(log_air_passengers, fit, 24)
 
     # one step ahead the forecast error is the innovation: se = sigma
@@ -178,14 +178,14 @@ def test_a_colliding_quarterly_search_with_no_transform_fits() -> None:
 def test_a_failing_candidate_is_recorded_and_the_search_goes_on(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    real = arima.css_candidate
+    real = arima_css.css_candidate
 
     def failing(w, orders, criterion):
         if orders.p == 1 and orders.q == 0:
             raise ValueError("construction failed")
         return real(w, orders, criterion)
 
-    monkeypatch.setattr(arima, "css_candidate", failing)
+    monkeypatch.setattr(arima_css, "css_candidate", failing)
     settings = ArimaParams(stepwise=False, max_p=1, max_q=1, max_P=0, max_Q=0, start_P=0,
                            start_Q=0, start_p=0, start_q=0, allow_constant=False)  # fmt: skip
     fit = arima_search.search_orders(_quarterly_ar(), 1, 0, 0, settings)

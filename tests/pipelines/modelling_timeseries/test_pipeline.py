@@ -281,3 +281,28 @@ def test_a_crash_in_one_series_stationarity_is_recorded_and_its_baselines_still_
     forecasts = result["ts_forecasts"]
     assert forecasts.loc[forecasts["series_id"] == "beta", "model"].unique().tolist() == ["naive"]
     assert set(forecasts.loc[forecasts["series_id"] == "alpha", "model"]) == {"arima", "naive"}
+
+
+def test_theta_is_backtested_joins_the_combination_and_its_saved_model_forecasts_the_same() -> None:
+    params = fast_params(
+        models=["arima", "theta", "naive"],
+        selection={"candidates": ["arima", "theta"], "max_ratio": 100.0},
+    )
+    out = _run(_good(), params)
+
+    board = out["ts_leaderboard"]
+    combined = board.loc[(board["model"] == "combination") & (board["series_id"] != "__overall__")]
+    assert set(combined["members"]) == {"arima+theta"}
+    assert set(board.loc[board["best"] & (board["series_id"] != "__overall__"), "model"]) == {
+        "combination"
+    }
+    assert len(out["ts_backtest_metrics"].query("model == 'theta'")) == 2 * 2  # series x folds
+    flagged = out["ts_forecasts"].loc[lambda f: f["best"]]
+    for series_id in ("alpha", "beta"):
+        fitted = out["ts_models"][series_id]
+        assert fitted.members == ("arima", "theta") and fitted.theta is not None
+        saved = flagged.loc[flagged["series_id"] == series_id]
+        assert fitted.forecast(4)["forecast"].to_numpy() == pytest.approx(
+            saved["forecast"].to_numpy()
+        )
+        assert out["ts_model_summary"][series_id]["models"]["theta"]["label"] == "Theta"

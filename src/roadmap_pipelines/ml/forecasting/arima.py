@@ -1,7 +1,8 @@
-"""SARIMA models: specification, conditional-sum-of-squares and exact fits, forecasts.
+"""SARIMA models: specification, lag polynomials, exact fits and forecasts.
 
-The order search built on these fits lives in ``arima_search.py``. Candidates are scored in
-one of two ways there:
+The conditional-sum-of-squares screening lives in ``arima_css.py``, the order search built
+on both (and the fit of fixed orders) in ``arima_search.py``. Candidates are scored in one of
+two ways there:
 
 * ``approximation: true`` (default): each candidate is fitted by conditional sum of squares
   (CSS, ``css_candidate``) on the differenced series, a least-squares problem solved in about
@@ -26,7 +27,7 @@ unit circle are rejected.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -34,7 +35,6 @@ if TYPE_CHECKING:
 
 # a fit whose AR/MA roots have modulus below this is rejected, as in R's auto.arima
 _MIN_ROOT_MODULUS = 1.01
-_CSS_MAX_EVALUATIONS = 60  # per parameter; CSS fits that need more are not worth keeping
 # L-BFGS stops when the objective improves by less than factr * machine epsilon (2e-7
 # relative): plenty for comparing criteria, and 2-3x fewer likelihood evaluations than 1e7.
 _LBFGS_FACTR = 1e9
@@ -117,15 +117,6 @@ class ArimaFit:
         }
 
 
-@dataclass(frozen=True)
-class Candidate:
-    """A screened candidate: its criterion and CSS estimates (``None`` if it failed)."""
-
-    orders: Orders
-    ic: float
-    coefficients: np.ndarray | None  # CSS estimates in statsmodels' order, or None
-
-
 def difference(values: np.ndarray, d: int, seasonal_d: int, m: int) -> np.ndarray:
     """Apply ``d`` ordinary and ``seasonal_d`` lag-``m`` differences."""
     import numpy as np
@@ -165,7 +156,7 @@ def _lag_polynomial(coefficients: np.ndarray, step: int, sign: float) -> np.ndar
     return poly
 
 
-def _split(coefficients: np.ndarray, orders: Orders) -> dict[str, np.ndarray]:
+def split_coefficients(coefficients: np.ndarray, orders: Orders) -> dict[str, np.ndarray]:
     """Split a coefficient vector in statsmodels' order: constant, ar, ma, seasonal ar, ma."""
     import numpy as np
 
@@ -183,7 +174,7 @@ def _split(coefficients: np.ndarray, orders: Orders) -> dict[str, np.ndarray]:
     return parts
 
 
-def _polynomials(parts: dict[str, np.ndarray], m: int) -> tuple[np.ndarray, np.ndarray]:
+def lag_polynomials(parts: dict[str, np.ndarray], m: int) -> tuple[np.ndarray, np.ndarray]:
     import numpy as np
 
     ar = np.convolve(
@@ -195,7 +186,7 @@ def _polynomials(parts: dict[str, np.ndarray], m: int) -> tuple[np.ndarray, np.n
     return ar, ma
 
 
-def _roots_are_safe(parts: dict[str, np.ndarray], m: int, ma: bool = True) -> bool:
+def roots_are_safe(parts: dict[str, np.ndarray], m: int, ma: bool = True) -> bool:
     """Every AR (and MA) factor has its roots outside the unit circle with a margin."""
     import numpy as np
 
@@ -212,72 +203,6 @@ def _roots_are_safe(parts: dict[str, np.ndarray], m: int, ma: bool = True) -> bo
             if np.any(np.abs(roots) < _MIN_ROOT_MODULUS):
                 return False
     return True
-
-
-# --- conditional sum of squares -------------------------------------------------------------
-
-
-def _css_residuals(coefficients: np.ndarray, w: np.ndarray, orders: Orders) -> np.ndarray:
-    import numpy as np
-    from scipy.signal import lfilter
-
-    parts = _split(coefficients, orders)
-    ar, ma = _polynomials(parts, orders.m)
-    mean = parts["constant"][0] if orders.constant else 0.0
-    # residuals before the first p + P*m points are conditioned away, as in R's CSS
-    innovations = lfilter([1.0], ma, np.convolve(w - mean, ar, mode="valid"))
-    if not np.all(np.isfinite(innovations)):
-        return np.full(len(innovations), 1e10)
-    return innovations
-
-
-def css_candidate(w: np.ndarray, orders: Orders, criterion: str) -> Candidate:
-    """Fit ``orders`` to the differenced series ``w`` by conditional sum of squares.
-
-    The criterion uses the full length of ``w`` for every candidate so that candidates with
-    different numbers of conditioned-away points stay comparable. Fits that fail, do not
-    converge or land near the unit circle score ``inf``.
-    """
-    import numpy as np
-    from scipy.optimize import least_squares
-
-    k = orders.n_coefficients
-    ncond = orders.p + orders.P * orders.m
-    if len(w) - ncond <= k + 2:
-        return Candidate(orders, math.inf, None)
-    start = np.zeros(k)
-    if orders.constant:
-        start[0] = float(np.mean(w))
-    if k:
-        solution = least_squares(
-            _css_residuals,
-            start,
-            args=(w, orders),
-            method="lm",
-            max_nfev=_CSS_MAX_EVALUATIONS * (k + 1),
-        )
-        coefficients, residuals = solution.x, solution.fun
-        converged = solution.status > 0
-    else:
-        coefficients, residuals, converged = start, _css_residuals(start, w, orders), True
-    sigma2 = float(np.mean(residuals**2))
-    parts = _split(coefficients, orders)
-    if not converged or not sigma2 > 0 or sigma2 >= 1e19 or not _roots_are_safe(parts, orders.m):
-        return Candidate(orders, math.inf, None)
-    loglik = -0.5 * len(w) * (math.log(2 * math.pi * sigma2) + 1.0)
-    ic = information_criteria(loglik, k, len(w))[criterion]
-    return Candidate(orders, ic, _statsmodels_start(parts, orders))
-
-
-def _statsmodels_start(parts: dict[str, np.ndarray], orders: Orders) -> np.ndarray:
-    """CSS estimates as SARIMAX start parameters: the constant becomes an intercept."""
-    import numpy as np
-
-    ar, _ = _polynomials(parts, orders.m)
-    intercept = parts["constant"] * ar.sum()  # c = mean * phi(1) * Phi(1)
-    return np.concatenate(
-        [intercept, parts["ar"], parts["ma"], parts["seasonal_ar"], parts["seasonal_ma"]]
-    )
 
 
 # --- exact maximum likelihood ----------------------------------------------------------------
@@ -344,7 +269,9 @@ def fit_exact(
     # invertibility (sma1 -> -1, deterministic seasonality after D = 1). R rejects such fits
     # and refits the next candidate, which here cost 3-4x the time for a worse mean MASE in
     # benchmarks/bench_timeseries.py; statsmodels keeps the MA strictly invertible anyway.
-    if check_roots and not _roots_are_safe(_split(coefficients, orders), orders.m, ma=False):
+    if check_roots and not roots_are_safe(
+        split_coefficients(coefficients, orders), orders.m, ma=False
+    ):
         return None
     params = {
         name: float(value) for name, value in zip(model.param_names, coefficients, strict=True)
@@ -387,26 +314,6 @@ def previous_estimates(
     if previous is None or previous.orders != orders:
         return otherwise
     return np.array([value for name, value in previous.params.items() if name != "sigma2"])
-
-
-def fit_fixed(
-    values: np.ndarray, orders: Orders, maxiter: int, previous: ArimaFit | None = None
-) -> ArimaFit:
-    """Fit the configured orders by exact maximum likelihood (no root check).
-
-    ``previous`` (the fit at the previous backtest origin) gives the start parameters.
-
-    Raises:
-        ValueError: If the fit fails.
-    """
-    start = previous_estimates(previous, orders, None)
-    if start is None:
-        w = difference(values, orders.d, orders.D, orders.m)
-        start = css_candidate(w, orders, "aicc").coefficients
-    fit = fit_exact(values, orders, start, maxiter, check_roots=False)
-    if fit is None:
-        raise ValueError(f"{orders.label()} could not be fitted to {len(values)} points")
-    return replace(fit, models_tried=1, search="fixed")
 
 
 def forecast(values: np.ndarray, fit: ArimaFit, horizon: int) -> tuple[np.ndarray, np.ndarray]:

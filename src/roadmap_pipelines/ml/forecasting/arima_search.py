@@ -3,7 +3,8 @@
 The search follows Hyndman & Khandakar (2008), the algorithm behind R's ``auto.arima``:
 ``d`` and ``D`` are fixed first (``stationarity.py``), then a stepwise walk over
 ``(p, q, P, Q, constant)`` moves to the first neighbour that lowers the information criterion
-until none does. How candidates are fitted and scored is in ``arima.py``.
+until none does. How candidates are screened is in ``arima_css.py``, how they are fitted
+by exact maximum likelihood in ``arima.py``; ``fit_fixed`` fits configured orders instead.
 
 Orders whose ordinary and seasonal AR (or MA) lags coincide, e.g. ``p >= m`` with ``P >= 1``
 (statsmodels refuses them: "autoregressive lag(s) {4} are in both ..."), are never proposed.
@@ -21,8 +22,9 @@ import math
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from roadmap_pipelines.ml.forecasting import arima
-from roadmap_pipelines.ml.forecasting.arima import ArimaFit, Candidate, Orders
+from roadmap_pipelines.ml.forecasting import arima, arima_css
+from roadmap_pipelines.ml.forecasting.arima import ArimaFit, Orders
+from roadmap_pipelines.ml.forecasting.arima_css import Candidate
 from roadmap_pipelines.params.modelling_timeseries import ArimaParams
 
 if TYPE_CHECKING:
@@ -123,7 +125,7 @@ class _Search:
         return self.scored[orders].ic
 
     def _scored(self, orders: Orders) -> Candidate:
-        candidate = arima.css_candidate(self.w, orders, self.criterion)
+        candidate = arima_css.css_candidate(self.w, orders, self.criterion)
         if self.settings.approximation and candidate.coefficients is not None:
             ic = arima.exact_criterion(self.values, orders, candidate.coefficients, self.criterion)
             candidate = replace(candidate, ic=ic)
@@ -243,3 +245,23 @@ def search_orders(
         " css screening, exact refit of the best" if settings.approximation else " exact"
     )
     return replace(fit, models_tried=len(search.scored), search=method, failed=search.failed)
+
+
+def fit_fixed(
+    values: np.ndarray, orders: Orders, maxiter: int, previous: ArimaFit | None = None
+) -> ArimaFit:
+    """Fit the configured orders by exact maximum likelihood (no root check).
+
+    ``previous`` (the fit at the previous backtest origin) gives the start parameters.
+
+    Raises:
+        ValueError: If the fit fails.
+    """
+    start = arima.previous_estimates(previous, orders, None)
+    if start is None:
+        w = arima.difference(values, orders.d, orders.D, orders.m)
+        start = arima_css.css_candidate(w, orders, "aicc").coefficients
+    fit = arima.fit_exact(values, orders, start, maxiter, check_roots=False)
+    if fit is None:
+        raise ValueError(f"{orders.label()} could not be fitted to {len(values)} points")
+    return replace(fit, models_tried=1, search="fixed")

@@ -18,6 +18,7 @@ from roadmap_pipelines.ml.forecasting.forecasters import (
     ArimaModel,
     EtsModel,
     Forecast,
+    ThetaModel,
     combine_forecasts,
 )
 from roadmap_pipelines.ml.forecasting.intervals import IntervalScale, rescale
@@ -43,6 +44,7 @@ class FittedModel:
     history: np.ndarray
     arima: ArimaModel | None = None
     ets: EtsModel | None = None
+    theta: ThetaModel | None = None
     lightgbm: Any = None  # global_lightgbm.GlobalModel
     interval_widths: dict[int, list[float]] | None = None  # lightgbm, in MASE-scale units
     members: tuple[str, ...] = ()
@@ -80,6 +82,9 @@ class FittedModel:
         elif model == "ets":
             assert self.ets is not None
             result = self.ets.forecast(self.history, horizon)
+        elif model == "theta":
+            assert self.theta is not None
+            result = self.theta.forecast(self.history, horizon)
         elif model == "lightgbm":
             from roadmap_pipelines.ml.forecasting.global_lightgbm import (
                 conformal_forecast,

@@ -12,7 +12,14 @@ from dataclasses import dataclass
 from statistics import NormalDist
 from typing import TYPE_CHECKING, Any
 
-from roadmap_pipelines.ml.forecasting import arima, arima_search, baselines, ets, stationarity
+from roadmap_pipelines.ml.forecasting import (
+    arima,
+    arima_search,
+    baselines,
+    ets,
+    stationarity,
+    theta,
+)
 from roadmap_pipelines.ml.forecasting.transforms import Transform, fit_transform
 from roadmap_pipelines.params.modelling_timeseries import (
     ModellingTimeseriesParams,
@@ -24,7 +31,7 @@ if TYPE_CHECKING:
 
 LEVELS = (80, 95)
 Z = {level: NormalDist().inv_cdf(0.5 + level / 200) for level in LEVELS}
-PER_SERIES_MODELS = ("arima", "ets", *baselines.BASELINES)
+PER_SERIES_MODELS = ("arima", "ets", "theta", *baselines.BASELINES)
 
 
 @dataclass(frozen=True)
@@ -101,6 +108,21 @@ class EtsModel:
         return {**self.fit.summary(), "transform": self.transform.summary()}
 
 
+@dataclass(frozen=True)
+class ThetaModel:
+    """A Theta fit together with the transform of the series it was fitted to."""
+
+    fit: theta.ThetaFit
+    transform: Transform
+
+    def forecast(self, values: np.ndarray, horizon: int) -> Forecast:
+        mean, se = theta.forecast(self.transform.forward(values), self.fit, horizon)
+        return Forecast.gaussian(mean, se, self.transform)
+
+    def summary(self) -> dict[str, Any]:
+        return {**self.fit.summary(), "transform": self.transform.summary()}
+
+
 def series_transform(
     series_id: str, values: np.ndarray, m: int, settings: TransformParams
 ) -> Transform:
@@ -130,6 +152,15 @@ def fit_ets(
         maxiter=settings.maxiter,
     )
     return EtsModel(fit, transform)
+
+
+def fit_theta(
+    series_id: str, values: np.ndarray, m: int, params: ModellingTimeseriesParams
+) -> ThetaModel:
+    """Transform, then fit the Theta method (its decomposition additive on a transformed scale)."""
+    transform = series_transform(series_id, values, m, params.theta.transform)
+    fit = theta.fit_theta(transform.forward(values), m, transformed=transform.method != "none")
+    return ThetaModel(fit, transform)
 
 
 def _fixed_orders(series_id: str, m: int, params: ModellingTimeseriesParams) -> arima.Orders | None:
@@ -172,7 +203,9 @@ def fit_arima(
     z = transform.forward(values)
     orders = _fixed_orders(series_id, m, params)
     if orders is not None:
-        return ArimaModel(arima.fit_fixed(z, orders, settings.maxiter, warm_start), transform)
+        return ArimaModel(
+            arima_search.fit_fixed(z, orders, settings.maxiter, warm_start), transform
+        )
     if differences is None:
         differences = stationarity.choose_differences(
             z, m, settings.max_d, settings.max_D, params.stationarity
@@ -191,18 +224,18 @@ def forecast_model(
     params: ModellingTimeseriesParams,
     differences: tuple[int, int] | None = None,
     warm_start: arima.ArimaFit | None = None,
-) -> tuple[Forecast, dict[str, Any], ArimaModel | EtsModel | None]:
+) -> tuple[Forecast, dict[str, Any], ArimaModel | EtsModel | ThetaModel | None]:
     """Fit per-series model ``name`` to ``values`` and forecast ``horizon`` steps.
 
     Returns:
-        The forecast, a JSON-ready description of the fit, and the SARIMA or ETS model
+        The forecast, a JSON-ready description of the fit, and the SARIMA, ETS or Theta model
         (``None`` for a baseline, which is refitted from the history when needed).
     """
     if name == "arima":
         model = fit_arima(series_id, values, m, params, differences, warm_start)
         return model.forecast(values, horizon), model.summary(), model
-    if name == "ets":
-        ets = fit_ets(series_id, values, m, params)
-        return ets.forecast(values, horizon), ets.summary(), ets
-    mean, se, fitted = baselines.baseline_forecast(name, values, m, horizon)
-    return Forecast.gaussian(mean, se), {"params": fitted}, None
+    if name in ("ets", "theta"):
+        fitted = (fit_ets if name == "ets" else fit_theta)(series_id, values, m, params)
+        return fitted.forecast(values, horizon), fitted.summary(), fitted
+    mean, se, baseline = baselines.baseline_forecast(name, values, m, horizon)
+    return Forecast.gaussian(mean, se), {"params": baseline}, None

@@ -288,6 +288,7 @@ def fitted_model(
         history=np.array(item.values, dtype=float),
         arima=fits.get("arima") if "arima" in used else None,
         ets=fits.get("ets") if "ets" in used else None,
+        theta=fits.get("theta") if "theta" in used else None,
         lightgbm=lightgbm_model if "lightgbm" in used else None,
         interval_widths=widths if "lightgbm" in used else None,
         members=tuple(members) if model == COMBINATION else (),

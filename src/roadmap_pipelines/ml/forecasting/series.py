@@ -141,6 +141,7 @@ def _check_parameters_name_known_series(ids: set[str], params: ModellingTimeseri
         "arima.series": set(params.arima.series),
         "arima.transform.series": set(params.arima.transform.series),
         "ets.transform.series": set(params.ets.transform.series),
+        "theta.transform.series": set(params.theta.transform.series),
     }
     unknown = {key: sorted(names - ids) for key, names in named.items() if names - ids}
     if unknown:
@@ -269,6 +270,7 @@ def _planned(
         for model, method in (
             ("arima", params.arima.transform.series.get(series_id, params.arima.transform.method)),
             ("ets", params.ets.transform.series.get(series_id, params.ets.transform.method)),
+            ("theta", params.theta.transform.series.get(series_id, params.theta.transform.method)),
         )
         if model in params.models and method != "none"
     ]
