@@ -227,9 +227,7 @@ class _Schedule:
         process.start()
         send.close()
         self.running[receive] = (group, process)
-        logger.info(
-            "group %s: %d node(s) in process %d", group.name, len(group.nodes), process.pid
-        )
+        logger.info("group %s: %d node(s) in process %d", group.name, len(group.nodes), process.pid)
 
     def _collect(self) -> None:
         for connection in wait(list(self.running)):
@@ -329,15 +327,19 @@ def _rebuilt(chain: list[BaseException], text: str, group: str) -> BaseException
 
 def _states(hook_manager: PluginManager | None) -> dict[str, Any]:
     """What hooks that keep per-node state recorded in this process (``forked_state``)."""
-    states: dict[str, Any] = {}
-    for plugin in getattr(hook_manager, "get_plugins", set)():
-        if hasattr(plugin, "forked_state"):
-            states[str(hook_manager.get_name(plugin))] = plugin.forked_state()  # type: ignore[union-attr]
-    return states
+    from pluggy import PluginManager
+
+    if not isinstance(hook_manager, PluginManager):  # Kedro's null manager: no hooks
+        return {}
+    return {
+        str(hook_manager.get_name(plugin)): plugin.forked_state()
+        for plugin in hook_manager.get_plugins()
+        if hasattr(plugin, "forked_state")
+    }
 
 
 def _merge_states(hook_manager: PluginManager | None, states: dict[str, Any]) -> None:
     for name, state in states.items():
-        plugin = hook_manager.get_plugin(name) if hook_manager is not None else None
+        plugin = hook_manager.get_plugin(name)  # type: ignore[union-attr]
         if plugin is not None and hasattr(plugin, "merge_forked_state"):
             plugin.merge_forked_state(state)
