@@ -185,3 +185,28 @@ def test_node_timings_of_forked_groups_reach_the_runs_summary(
 def test_max_workers_below_one_is_refused() -> None:
     with pytest.raises(ValueError, match="max_workers must be at least 1, got 0"):
         GroupRunner(max_workers="0")
+
+
+@pytest.mark.parametrize(
+    ("arguments", "runner"),
+    [
+        ([], "roadmap_pipelines.project.runner.GroupRunner"),
+        (["--runner", "SequentialRunner"], "SequentialRunner"),
+    ],
+)
+def test_kedro_run_uses_the_group_runner_unless_told_otherwise(
+    monkeypatch: pytest.MonkeyPatch, arguments: list[str], runner: str
+) -> None:
+    from click.testing import CliRunner
+    from kedro.framework.cli.project import run as kedro_run
+
+    from roadmap_pipelines import cli
+
+    received: dict = {}
+    monkeypatch.setattr("roadmap_pipelines.project.run_errors.check_selection", lambda *a: None)
+    monkeypatch.setattr(kedro_run, "callback", lambda **options: received.update(options))
+
+    result = CliRunner().invoke(cli.run, arguments, catch_exceptions=False)
+
+    assert result.exit_code == 0, result.output
+    assert received["runner"] == runner

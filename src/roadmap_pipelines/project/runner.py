@@ -36,7 +36,7 @@ import threading
 import traceback
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from kedro.io import MemoryDataset
 from kedro.pipeline import Pipeline
@@ -230,8 +230,10 @@ class _Schedule:
         logger.info("group %s: %d node(s) in process %d", group.name, len(group.nodes), process.pid)
 
     def _collect(self) -> None:
-        for connection in wait(list(self.running)):
-            group, process = self.running.pop(connection)  # type: ignore[index]
+        for ready in wait(list(self.running)):
+            connection = cast("Connection", ready)
+            group, process = self.running.pop(connection)
+            message: tuple[Any, ...]
             try:
                 message = connection.recv()
             except EOFError:
