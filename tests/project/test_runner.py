@@ -210,3 +210,13 @@ def test_kedro_run_uses_the_group_runner_unless_told_otherwise(
 
     assert result.exit_code == 0, result.output
     assert received["runner"] == runner
+
+
+def _killed(frame: pd.DataFrame) -> pd.DataFrame:
+    os.kill(os.getpid(), 9)
+    return frame
+
+
+def test_a_group_process_killed_outright_fails_the_run_with_its_signal(tmp_path: Path) -> None:
+    with pytest.raises(RuntimeError, match=r"group right ended without a result \(exit code -9"):
+        GroupRunner(max_workers=2).run(_two_tasks_and_a_report(_killed), _catalog(tmp_path))

@@ -239,11 +239,12 @@ class _Schedule:
             try:
                 message = connection.recv()
             except EOFError:
-                message = (
-                    "error",
-                    [RuntimeError(f"the process of group {group.name} died without a result")],
-                    "",
+                process.join()
+                died = RuntimeError(
+                    f"the process of group {group.name} ended without a result (exit code "
+                    f"{process.exitcode}; a negative code is the signal that killed it)"
                 )
+                message = ("error", [died], "")
             finally:
                 connection.close()
                 process.join()
