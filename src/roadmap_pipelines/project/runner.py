@@ -332,13 +332,12 @@ def _rebuilt(chain: list[BaseException], text: str, group: str) -> BaseException
 
 def _states(hook_manager: PluginManager | None) -> dict[str, Any]:
     """What hooks that keep per-node state recorded in this process (``forked_state``)."""
-    from pluggy import PluginManager
-
-    if not isinstance(hook_manager, PluginManager):  # Kedro's null manager: no hooks
+    # Kedro's null manager answers every attribute with None: look at its class instead
+    if not callable(getattr(type(hook_manager), "get_plugins", None)):
         return {}
     return {
-        str(hook_manager.get_name(plugin)): plugin.forked_state()
-        for plugin in hook_manager.get_plugins()
+        str(hook_manager.get_name(plugin)): plugin.forked_state()  # type: ignore[union-attr]
+        for plugin in hook_manager.get_plugins()  # type: ignore[union-attr]
         if hasattr(plugin, "forked_state")
     }
 
