@@ -172,6 +172,32 @@ def test_two_runs_give_byte_identical_outputs(default_run: Path, tmp_path: Path)
     assert not differing, f"two runs of the same code, data and parameters differ: {differing}"
 
 
+def test_kedro_run_in_forked_groups_gives_the_sequential_runs_bytes(
+    default_run: Path, tmp_path: Path
+) -> None:
+    """`kedro run` (the project's GroupRunner: each task, the time series and the report in
+    their own processes) writes the same files, byte for byte, as a sequential run."""
+    project = copy_project(tmp_path / "grouped")
+    kedro = Path(sys.executable).with_name("kedro")
+    result = subprocess.run(
+        [str(kedro), "run"],
+        cwd=project,
+        env={**os.environ, "KEDRO_DISABLE_TELEMETRY": "true", "OMP_WAIT_POLICY": "passive"},
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-3000:]
+    forked = [line for line in output.splitlines() if "node(s) in process" in line]
+    assert len(forked) >= 3, output[-3000:]  # the two tasks and the time series at least
+    expected = len(pipelines["__default__"].nodes)
+    assert f"run finished: {expected} nodes in " in output
+    assert not differing_files(output_digests(default_run), output_digests(project))
+
+
 def _is_within(path: str, output: str) -> bool:
     return path == output or path.startswith(f"{output}/")
 

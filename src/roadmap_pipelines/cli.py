@@ -23,6 +23,8 @@ from kedro.framework.startup import ProjectMetadata
 __all__ = ["cli", "run"]
 
 TRACEBACK_ENV = "ROADMAP_TRACEBACK"
+# independent groups of nodes (each task, the time series, the report) run side by side
+DEFAULT_RUNNER = "roadmap_pipelines.project.runner.GroupRunner"
 
 
 @click.group(name="roadmap-pipelines")
@@ -57,6 +59,7 @@ def run(verbose: bool, **options: Any) -> Any:
             options["namespaces"] or [],
         )
         assert kedro_run.callback is not None  # Kedro's run command has its function
+        options["runner"] = options["runner"] or DEFAULT_RUNNER
         return kedro_run.callback(**options)
     except Exception as error:
         if verbose:

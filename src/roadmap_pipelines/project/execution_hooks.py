@@ -73,9 +73,13 @@ class ExecutionHooks:
         execution = Execution.model_validate(raw or {})
         if execution.engine == "local":
             return
-        # Kedro records the runner as str(runner): "None" for the default SequentialRunner
+        # Kedro records the runner as str(runner): "None" for a session's default
+        # SequentialRunner; the project's GroupRunner runs in this process when a Dask client's
+        # threads are alive (forking then is unsafe), so joblib's backend reaches its nodes
         runner = str(run_params.get("runner"))
-        if runner != "None" and "SequentialRunner" not in runner:
+        if runner != "None" and not any(
+            name in runner for name in ("SequentialRunner", "GroupRunner")
+        ):
             raise ExecutionError(
                 f"parameters_execution.yml: execution.engine 'dask' runs inside the nodes of a "
                 f"SequentialRunner (the default); got --runner {runner}"

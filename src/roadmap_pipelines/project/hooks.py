@@ -46,6 +46,14 @@ class NodeTimingHooks:
         self._durations[node.name] = elapsed
         logger.info("node %-55s %8.2f s", node.name, elapsed)
 
+    def forked_state(self) -> dict[str, float]:
+        """The node durations measured in this process (a group run by ``GroupRunner``)."""
+        return dict(self._durations)
+
+    def merge_forked_state(self, durations: dict[str, float]) -> None:
+        """Add the node durations a forked group measured to this run's summary."""
+        self._durations.update(durations)
+
     @hook_impl
     def after_pipeline_run(self) -> None:
         """Log the run's total time and its slowest nodes."""
