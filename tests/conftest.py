@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -28,6 +32,38 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if E2E_FIXTURES.intersection(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.e2e)
+
+
+FRESH_PROCESS_ENV = "ROADMAP_TEST_IN_FRESH_PROCESS"
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
+    """Run a `forks` test in a fresh pytest process when this one has other threads alive.
+
+    Earlier tests leave threads behind (joblib's executor, Dask clients), and the project's
+    runner rightly refuses to fork a multi-threaded process: these tests would then check a
+    sequential run instead of forked groups.
+    """
+    if (
+        pyfuncitem.get_closest_marker("forks") is None
+        or threading.active_count() == 1
+        or os.environ.get(FRESH_PROCESS_ENV)
+    ):
+        return None
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", pyfuncitem.nodeid, "-q", "-p", "no:randomly"],
+        cwd=pyfuncitem.config.rootpath,
+        env={**os.environ, FRESH_PROCESS_ENV: "1"},
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    if result.returncode != 0:
+        output = result.stdout + result.stderr
+        pytest.fail(f"{pyfuncitem.nodeid} failed in a fresh process:\n{output}")
+    return True
 
 
 @pytest.fixture
