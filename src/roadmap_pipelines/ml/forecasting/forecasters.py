@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from statistics import NormalDist
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from roadmap_pipelines.ml.forecasting import (
     arima,
@@ -27,6 +27,8 @@ from roadmap_pipelines.params.modelling_timeseries import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import numpy as np
 
 LEVELS = (80, 95)
@@ -79,48 +81,46 @@ def combine_forecasts(forecasts: list[Forecast], how: str) -> Forecast:
 
 
 @dataclass(frozen=True)
-class ArimaModel:
+class _FitOnTransform:
+    """A fit together with the transform of the series it was fitted to.
+
+    Subclasses name their method's ``forecast(values, fit, horizon) -> (mean, se)``.
+    """
+
+    fit: Any
+    transform: Transform
+    _forecast: ClassVar[Callable[..., tuple[np.ndarray, np.ndarray]]]
+
+    def forecast(self, values: np.ndarray, horizon: int) -> Forecast:
+        mean, se = type(self)._forecast(self.transform.forward(values), self.fit, horizon)
+        return Forecast.gaussian(mean, se, self.transform)
+
+    def summary(self) -> dict[str, Any]:
+        return {**self.fit.summary(), "transform": self.transform.summary()}
+
+
+@dataclass(frozen=True)
+class ArimaModel(_FitOnTransform):
     """A SARIMA fit together with the transform of the series it was fitted to."""
 
     fit: arima.ArimaFit
-    transform: Transform
-
-    def forecast(self, values: np.ndarray, horizon: int) -> Forecast:
-        mean, se = arima.forecast(self.transform.forward(values), self.fit, horizon)
-        return Forecast.gaussian(mean, se, self.transform)
-
-    def summary(self) -> dict[str, Any]:
-        return {**self.fit.summary(), "transform": self.transform.summary()}
+    _forecast = staticmethod(arima.forecast)
 
 
 @dataclass(frozen=True)
-class EtsModel:
+class EtsModel(_FitOnTransform):
     """An ETS fit together with the transform of the series it was fitted to."""
 
     fit: ets.EtsFit
-    transform: Transform
-
-    def forecast(self, values: np.ndarray, horizon: int) -> Forecast:
-        mean, se = ets.forecast(self.transform.forward(values), self.fit, horizon)
-        return Forecast.gaussian(mean, se, self.transform)
-
-    def summary(self) -> dict[str, Any]:
-        return {**self.fit.summary(), "transform": self.transform.summary()}
+    _forecast = staticmethod(ets.forecast)
 
 
 @dataclass(frozen=True)
-class ThetaModel:
+class ThetaModel(_FitOnTransform):
     """A Theta fit together with the transform of the series it was fitted to."""
 
     fit: theta.ThetaFit
-    transform: Transform
-
-    def forecast(self, values: np.ndarray, horizon: int) -> Forecast:
-        mean, se = theta.forecast(self.transform.forward(values), self.fit, horizon)
-        return Forecast.gaussian(mean, se, self.transform)
-
-    def summary(self) -> dict[str, Any]:
-        return {**self.fit.summary(), "transform": self.transform.summary()}
+    _forecast = staticmethod(theta.forecast)
 
 
 def series_transform(
