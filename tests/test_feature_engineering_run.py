@@ -215,6 +215,15 @@ PARAMETER_CASES = {
             "columns listed in more than one group: ['area']",
         ],
     ),
+    "report_rows 0": (
+        lambda p: p["credit"].update(report_rows=0),
+        [
+            "feature_engineering.credit",
+            "parameters_feature_engineering.yml: feature_engineering.<task>",
+            "report_rows",
+            "greater than 0",
+        ],
+    ),
 }
 
 
