@@ -137,7 +137,15 @@ def report_features(
     """
     from sklearn.base import clone
 
-    rows = _report_rows(train, tabular.target, params.report_rows, problem, random_state)
+    rows, fitted_on = _report_rows(train, tabular.target, params.report_rows, problem, random_state)
+    if fitted_on["sampled"]:
+        logger.info(
+            "The feature report of '%s' is fitted on a sample of %d of %d training rows "
+            "(feature_engineering.<task>.report_rows)",
+            tabular.dataset,
+            fitted_on["rows"],
+            fitted_on["training_rows"],
+        )
     features = rows.drop(columns=[tabular.target])
     target = rows[tabular.target]
     fitted = clone(preprocessor)
@@ -164,7 +172,7 @@ def report_features(
         "transformed_features": list(transform.get_feature_names_out()),
         "selectors": selectors,
         "selected_features": names,
-        "fitted_on": _fitted_on(rows, train, tabular.target, problem, random_state),
+        "fitted_on": fitted_on,
     }
     numeric = features.select_dtypes(include="number").astype("float64")
     return report, numeric.corr(method="pearson").round(6)
@@ -172,50 +180,30 @@ def report_features(
 
 def _report_rows(
     train: pd.DataFrame, target: str, budget: int | None, problem: str, random_state: int
-) -> pd.DataFrame:
-    """``train``, or a seeded sample of ``budget`` of its rows in their original order.
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """``train``, or a seeded sample of ``budget`` of its rows in their original order, and
+    how many rows that is, of how many, and how they were chosen (the report's ``fitted_on``).
 
     Fitting the report's copy of the preprocessor on every row of a large table costs seconds
     per million rows for scores a sample estimates closely. Classification samples keep each
-    class's share (scikit-learn's stratified split) unless a class has a single row.
+    class's share (scikit-learn's stratified split) unless a class has a single row (a
+    stratified split needs two of each).
     """
     import numpy as np
     from sklearn.model_selection import train_test_split
 
     if budget is None or len(train) <= budget:
-        return train
-    stratify = _stratify(train, target, problem)
-    positions, _ = train_test_split(
-        np.arange(len(train)), train_size=budget, stratify=stratify, random_state=random_state
-    )
-    logger.info(
-        "The feature report of '%s' is fitted on a sample of %d of %d training rows "
-        "(feature_engineering.<task>.report_rows)",
-        target,
-        budget,
-        len(train),
-    )
-    return train.iloc[np.sort(positions)]
-
-
-def _stratify(train: pd.DataFrame, target: str, problem: str) -> Any:
-    """The target to stratify a classification sample by; None for regression or when a
-    class has a single row (a stratified split needs two of each)."""
-    if problem_kind(problem) != "classification":
-        return None
+        return train, {"rows": len(train), "training_rows": len(train), "sampled": False}
     labels = train[target]
-    return labels if labels.value_counts().min() >= 2 else None
-
-
-def _fitted_on(
-    rows: pd.DataFrame, train: pd.DataFrame, target: str, problem: str, random_state: int
-) -> dict[str, Any]:
-    """How many training rows the report was fitted on, and how they were chosen."""
-    if len(rows) == len(train):
-        return {"rows": len(train), "training_rows": len(train), "sampled": False}
-    stratified = _stratify(train, target, problem) is not None
-    return {
-        "rows": len(rows),
+    stratified = problem_kind(problem) == "classification" and labels.value_counts().min() >= 2
+    positions, _ = train_test_split(
+        np.arange(len(train)),
+        train_size=budget,
+        stratify=labels if stratified else None,
+        random_state=random_state,
+    )
+    return train.iloc[np.sort(positions)], {
+        "rows": budget,
         "training_rows": len(train),
         "sampled": True,
         "stratified_by": target if stratified else None,
