@@ -190,6 +190,34 @@ def test_changing_the_yaml_alone_changes_the_output(features_copy: Path) -> None
     }
 
 
+def test_a_report_row_budget_below_the_training_rows_samples_the_report(
+    features_copy: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    before = output_digests(features_copy)
+    _, y = _split(features_copy, "credit", "train")
+    assert len(y) > 1000
+
+    _edit_features(features_copy, lambda p: p["credit"].update(report_rows=1000))
+    run_session(features_copy, pipelines=["feature_engineering"])
+
+    seed = yaml.safe_load((features_copy / "conf/base/parameters.yml").read_text())
+    assert _report(features_copy, "credit")["fitted_on"] == {
+        "rows": 1000,
+        "training_rows": len(y),
+        "sampled": True,
+        "stratified_by": "Status",
+        "seed": seed["random_state"],
+    }
+    assert f"sample of 1000 of {len(y)} training rows" in caplog.text
+    # the model's inputs are untouched: only the credit report and its correlation matrix
+    after = output_digests(features_copy)
+    changed = {path for path in after if after[path] != before.get(path)}
+    assert changed == {
+        "data/08_reporting/credit/feature_report.json",
+        "data/08_reporting/credit/feature_correlation_matrix.csv",
+    }
+
+
 def _set_problem(project: Path) -> None:
     path = project / "conf/base/parameters_tasks.yml"
     params = yaml.safe_load(path.read_text())
@@ -213,6 +241,15 @@ PARAMETER_CASES = {
             "feature_engineering.ames",
             "parameters_feature_engineering.yml: feature_engineering.<task>\ntransform\n",
             "columns listed in more than one group: ['area']",
+        ],
+    ),
+    "report_rows 0": (
+        lambda p: p["credit"].update(report_rows=0),
+        [
+            "feature_engineering.credit",
+            "parameters_feature_engineering.yml: feature_engineering.<task>",
+            "report_rows",
+            "greater than 0",
         ],
     ),
 }

@@ -221,3 +221,10 @@ class FeatureParams(StrictModel):
         "categories as pandas categories with the training levels, instead of the transforms "
         "and selectors; false gives every estimator the same preprocessor",
     )
+    report_rows: PositiveInt | None = Field(
+        default=200_000,
+        description="training rows the feature report fits its copy of the preprocessor and "
+        "its correlation matrix on: a larger training table is sampled with the project seed "
+        "(stratified by the target for classification), and the report says so; null = all "
+        "rows. The model is always fitted on every training row",
+    )

@@ -388,7 +388,7 @@ def _report(
 ) -> tuple[dict[str, Any], pd.DataFrame]:
     feature_params = params(creation, REPORT_TRANSFORM, selection)
     preprocessor = specify_preprocessor(train, feature_params, tabular(), "classification", 0)
-    return report_features(preprocessor, train, feature_params, tabular())
+    return report_features(preprocessor, train, feature_params, tabular(), "classification", 0)
 
 
 def test_report_per_selector_scores_kept_and_dropped(train: pd.DataFrame) -> None:
@@ -457,7 +457,7 @@ def test_report_matches_a_fit_of_the_preprocessor(train: pd.DataFrame) -> None:
     )
     preprocessor = specify_preprocessor(train, feature_params, tabular(), "classification", 0)
 
-    report, _ = report_features(preprocessor, train, feature_params, tabular())
+    report, _ = report_features(preprocessor, train, feature_params, tabular(), "classification", 0)
 
     fitted = clone(preprocessor).fit(train.drop(columns="y"), train["y"])
     assert report["selected_features"] == list(fitted.get_feature_names_out()) == ["a", "c"]
@@ -480,7 +480,7 @@ def test_report_matches_a_fit_with_target_encoding() -> None:
     target = tabular(target_dtype="float")
     preprocessor = specify_preprocessor(train, feature_params, target, "regression", 0)
 
-    report, _ = report_features(preprocessor, train, feature_params, target)
+    report, _ = report_features(preprocessor, train, feature_params, target, "regression", 0)
 
     fitted = clone(preprocessor).fit(train.drop(columns="y"), train["y"])
     assert list(fitted.get_feature_names_out()) == ["a"]
@@ -567,7 +567,7 @@ def test_model_importance_report(estimator: str) -> None:
     target = tabular(target_dtype="float")
     preprocessor = specify_preprocessor(train, feature_params, target, "regression", 0)
 
-    report, _ = report_features(preprocessor, train, feature_params, target)
+    report, _ = report_features(preprocessor, train, feature_params, target, "regression", 0)
 
     importance = report["selectors"]["model_importance"]
     assert importance["kept"] == ["a", "b"] and importance["dropped"] == ["n1", "n2"]
@@ -594,7 +594,9 @@ def test_nullable_numbers_are_reported_like_the_same_floats(train: pd.DataFrame)
     for frame in (nullable, floats):
         feature_params = params(None, transform, selection)
         preprocessor = specify_preprocessor(frame, feature_params, tabular(), "classification", 0)
-        reports.append(report_features(preprocessor, frame, feature_params, tabular()))
+        reports.append(
+            report_features(preprocessor, frame, feature_params, tabular(), "classification", 0)
+        )
     assert reports[0][0] == reports[1][0]
     pd.testing.assert_frame_equal(reports[0][1], reports[1][1])
     assert reports[0][0]["transformed_features"][:2] == ["a", "n"]

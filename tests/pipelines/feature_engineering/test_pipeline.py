@@ -163,6 +163,13 @@ def test_outputs_are_the_feature_tables_preprocessor_and_report(outputs: dict[st
             "transformed_features",
             "selectors",
             "selected_features",
+            "fitted_on",
+        }
+        rows = len(outputs[f"{task}.feature_train"])  # far below the default report_rows
+        assert outputs[f"{task}.feature_report"]["fitted_on"] == {
+            "rows": rows,
+            "training_rows": rows,
+            "sampled": False,
         }
         assert isinstance(outputs[f"{task}.feature_correlation_matrix"], pd.DataFrame)
 

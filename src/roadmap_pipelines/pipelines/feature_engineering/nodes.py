@@ -7,6 +7,7 @@ too, and the pipeline uses it as its node function.
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any
 
 from roadmap_pipelines.errors import InputDataError
@@ -26,6 +27,8 @@ else:
     Pipeline = Any
 
 _KEY = "parameters_feature_engineering.yml: feature_engineering.<task>"
+
+logger = logging.getLogger(__name__)
 
 
 def specify_preprocessor(
@@ -103,28 +106,48 @@ def specify_tree_preprocessor(preprocessor: Pipeline, params: FeatureParams) -> 
 
 
 def report_features(
-    preprocessor: Pipeline, train: pd.DataFrame, params: FeatureParams, tabular: TaskParams
+    preprocessor: Pipeline,
+    train: pd.DataFrame,
+    params: FeatureParams,
+    tabular: TaskParams,
+    problem: str,
+    random_state: int,
 ) -> tuple[dict[str, Any], pd.DataFrame]:
     """Fit a copy of the preprocessor on the training rows and report what each step chose.
+
+    Above ``params.report_rows`` training rows, the copy and the correlation matrix are fitted
+    on a seeded sample of that many rows (stratified by the target for classification): the
+    report describes the steps, the model is fitted on every row in modelling.
 
     Args:
         preprocessor: The unfitted preprocessor.
         train: The training features.
         params: The task's ``feature_engineering.<task>`` parameters.
         tabular: The task's preprocessing parameters (for the target).
+        problem: The task's ``tasks.<task>.problem``.
+        random_state: The project seed (for the sample).
 
     Returns:
         The feature report (inputs, unused columns, created features, the features after the
-        transforms, and for each selector its scores, kept and dropped features) and the
-        Pearson correlation matrix of the numeric training features.
+        transforms, for each selector its scores, kept and dropped features, and the rows it
+        was fitted on) and the Pearson correlation matrix of the numeric training features.
 
     Raises:
         InputDataError: If a selector asks for more features than reach it.
     """
     from sklearn.base import clone
 
-    features = train.drop(columns=[tabular.target])
-    target = train[tabular.target]
+    rows, fitted_on = _report_rows(train, tabular.target, params.report_rows, problem, random_state)
+    if fitted_on["sampled"]:
+        logger.info(
+            "The feature report of '%s' is fitted on a sample of %d of %d training rows "
+            "(feature_engineering.<task>.report_rows)",
+            tabular.dataset,
+            fitted_on["rows"],
+            fitted_on["training_rows"],
+        )
+    features = rows.drop(columns=[tabular.target])
+    target = rows[tabular.target]
     fitted = clone(preprocessor)
     transform = fitted.named_steps["transform"]
     # fit_transform, as Pipeline.fit does: target encoding is cross-fitted only there
@@ -149,9 +172,43 @@ def report_features(
         "transformed_features": list(transform.get_feature_names_out()),
         "selectors": selectors,
         "selected_features": names,
+        "fitted_on": fitted_on,
     }
     numeric = features.select_dtypes(include="number").astype("float64")
     return report, numeric.corr(method="pearson").round(6)
+
+
+def _report_rows(
+    train: pd.DataFrame, target: str, budget: int | None, problem: str, random_state: int
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """``train``, or a seeded sample of ``budget`` of its rows in their original order, and
+    how many rows that is, of how many, and how they were chosen (the report's ``fitted_on``).
+
+    Fitting the report's copy of the preprocessor on every row of a large table costs seconds
+    per million rows for scores a sample estimates closely. Classification samples keep each
+    class's share (scikit-learn's stratified split) unless a class has a single row (a
+    stratified split needs two of each).
+    """
+    import numpy as np
+    from sklearn.model_selection import train_test_split
+
+    if budget is None or len(train) <= budget:
+        return train, {"rows": len(train), "training_rows": len(train), "sampled": False}
+    labels = train[target]
+    stratified = problem_kind(problem) == "classification" and labels.value_counts().min() >= 2
+    positions, _ = train_test_split(
+        np.arange(len(train)),
+        train_size=budget,
+        stratify=labels if stratified else None,
+        random_state=random_state,
+    )
+    return train.iloc[np.sort(positions)], {
+        "rows": budget,
+        "training_rows": len(train),
+        "sampled": True,
+        "stratified_by": target if stratified else None,
+        "seed": random_state,
+    }
 
 
 def _numeric_as_float(features: pd.DataFrame, params: FeatureParams) -> pd.DataFrame:

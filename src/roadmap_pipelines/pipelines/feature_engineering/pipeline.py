@@ -58,7 +58,14 @@ def _features() -> Pipeline:
             ),
             Node(
                 report_features,
-                ["feature_preprocessor", "feature_train", FEATURES, TABULAR],
+                [
+                    "feature_preprocessor",
+                    "feature_train",
+                    FEATURES,
+                    TABULAR,
+                    "params:problem",
+                    "params:random_state",
+                ],
                 ["feature_report", "feature_correlation_matrix"],
                 name="report_features",
             ),
