@@ -107,6 +107,11 @@ class GroupRunner(SequentialRunner):
         self._max_workers = workers
 
     @property
+    def max_workers(self) -> int:
+        """Groups running at once."""
+        return self._max_workers
+
+    @property
     def _logger(self) -> logging.Logger:
         # Kedro's per-node chatter stays under kedro.runner (quiet in conf/logging.yml)
         return logging.getLogger("kedro.runner")
@@ -124,7 +129,7 @@ class GroupRunner(SequentialRunner):
             logger.info("running the %d node(s) in one process: %s", len(pipeline.nodes), reason)
             super()._run(pipeline, catalog, hook_manager, run_id)
             return
-        _Schedule(self, pipeline, groups, catalog, hook_manager, run_id).run()
+        _Schedule(self, groups, catalog, hook_manager, run_id).run()
 
     def run_in_process(
         self,
@@ -157,7 +162,6 @@ class _Schedule:
     def __init__(
         self,
         runner: GroupRunner,
-        pipeline: Pipeline,
         groups: list[NodeGroup],
         catalog: CatalogProtocol,
         hook_manager: PluginManager | None,
@@ -177,7 +181,6 @@ class _Schedule:
                 for name in node.inputs:
                     consumers.setdefault(name, set()).add(group.sources)
         self.consumers = consumers
-        self.pipeline = pipeline
 
     def run(self) -> None:
         try:
@@ -189,7 +192,7 @@ class _Schedule:
                     # nothing could run beside it: run it here, and fork no more afterwards
                     self._run_here(ready[0])
                     continue
-                while ready and len(self.running) < self.runner._max_workers:
+                while ready and len(self.running) < self.runner.max_workers:
                     self._fork(ready.pop(0))
                 self._collect()
         except BaseException:
