@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from sklearn.model_selection import train_test_split
 
-from roadmap_pipelines.ml.data.splitting import _label_ranks
+from roadmap_pipelines.ml.data.splitting import _label_ranks, sample_positions
 
 
 @pytest.mark.parametrize("categories", [["good", "bad"], ["c", "b", "a", "unused"]])
@@ -36,3 +36,15 @@ def test_other_labels_pass_through() -> None:
     assert _label_ranks(text) is text
     missing = pd.Series(pd.Categorical(["a", None]))
     assert _label_ranks(missing) is missing
+
+
+def test_a_stratified_sample_keeps_each_label_share_and_ranks_give_the_same_rows() -> None:
+    labels = pd.Series(["b"] * 60 + ["a"] * 30 + ["c"] * 10)
+
+    plain = sample_positions(labels, 50, stratified=True, random_state=7)
+    categorical = sample_positions(labels.astype("category"), 50, stratified=True, random_state=7)
+
+    assert list(plain) == sorted(plain) and len(plain) == 50
+    assert labels.iloc[plain].value_counts().to_dict() == {"b": 30, "a": 15, "c": 5}
+    np.testing.assert_array_equal(plain, categorical)
+    assert list(sample_positions(labels, 50, stratified=True, random_state=8)) != list(plain)

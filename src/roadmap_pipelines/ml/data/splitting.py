@@ -123,6 +123,24 @@ def held_out_mask(data: pd.DataFrame, params: TabularParams, random_state: int) 
     return mask
 
 
+def sample_positions(
+    labels: pd.Series, size: int, stratified: bool, random_state: int
+) -> np.ndarray:
+    """Sorted positions of a seeded sample of ``size`` rows, keeping each label's share
+    when ``stratified`` (every label needs at least two rows then).
+    """
+    import numpy as np
+    from sklearn.model_selection import train_test_split
+
+    positions, _ = train_test_split(
+        np.arange(len(labels)),
+        train_size=size,
+        stratify=_label_ranks(labels) if stratified else None,
+        random_state=random_state,
+    )
+    return np.sort(positions)
+
+
 def _label_ranks(labels: pd.Series) -> pd.Series | np.ndarray:
     """Each categorical label's rank among the sorted labels, others as they are.
 

@@ -189,20 +189,14 @@ def _report_rows(
     class's share (scikit-learn's stratified split) unless a class has a single row (a
     stratified split needs two of each).
     """
-    import numpy as np
-    from sklearn.model_selection import train_test_split
+    from roadmap_pipelines.ml.data.splitting import sample_positions
 
     if budget is None or len(train) <= budget:
         return train, {"rows": len(train), "training_rows": len(train), "sampled": False}
     labels = train[target]
     stratified = problem_kind(problem) == "classification" and labels.value_counts().min() >= 2
-    positions, _ = train_test_split(
-        np.arange(len(train)),
-        train_size=budget,
-        stratify=labels if stratified else None,
-        random_state=random_state,
-    )
-    return train.iloc[np.sort(positions)], {
+    positions = sample_positions(labels, budget, stratified, random_state)
+    return train.iloc[positions], {
         "rows": budget,
         "training_rows": len(train),
         "sampled": True,
