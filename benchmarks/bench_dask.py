@@ -1,7 +1,9 @@
 """The execution engines side by side: local joblib processes against a Dask cluster.
 
 A fixed workload runs with the local engine at 1 and 2 processes and on a Dask
-``LocalCluster`` (127.0.0.1, one thread a worker) at 1 and 2 workers, all in this run:
+``LocalCluster`` at 1 and 2 workers, all in this run. The clusters are the ones ``kedro run``
+starts with ``engine: dask`` and the shipped settings (``start_local_cluster``: 127.0.0.1, one
+thread a worker, no dashboard, so no worker profiler):
 
 * **series**: ``map_series`` (the per-series fan-out of modelling_timeseries, chunks
   included) fits a SARIMA(1,0,0)(1,0,0,12) to each of ``--series`` synthetic monthly series;
@@ -44,6 +46,10 @@ from typing import Any
 import joblib
 import numpy as np
 import pandas as pd
+from distributed import Client
+
+from roadmap_pipelines.params.execution import Execution
+from roadmap_pipelines.project.execution_hooks import start_local_cluster
 
 SEED = 42
 
@@ -139,19 +145,10 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
 
-    from distributed import Client, LocalCluster
-
     series = make_series(args.series)
     table = make_table(args.rows)
     clusters = {
-        workers: LocalCluster(
-            n_workers=workers,
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address=None,
-            scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},  # /health on loopback only
-        )
+        workers: start_local_cluster(Execution(engine="dask", n_workers=workers))
         for workers in (1, 2)
     }
     clients = {

@@ -265,3 +265,19 @@ def test_a_bad_execution_setting_stops_the_run_naming_the_file() -> None:
         ExecutionHooks().before_pipeline_run(
             {"runner": "None"}, _execution_catalog({"engine": "ray"})
         )
+
+
+@pytest.mark.parametrize("dashboard", [False, True])
+def test_a_local_cluster_samples_worker_profiles_only_for_its_dashboard(dashboard: bool) -> None:
+    from distributed import Client
+
+    from roadmap_pipelines.params.execution import Execution
+    from roadmap_pipelines.project.execution_hooks import start_local_cluster
+
+    execution = Execution(engine="dask", n_workers=1, dashboard=dashboard, memory_limit="1GiB")
+    with start_local_cluster(execution) as cluster, Client(cluster) as client:
+        profiling = client.run(lambda dask_worker: "profile" in dask_worker.periodic_callbacks)
+        hosts = {address.split("//")[1].rsplit(":", 1)[0] for address in profiling}
+
+    assert list(profiling.values()) == [dashboard]
+    assert hosts == {"127.0.0.1"}
