@@ -32,7 +32,8 @@ def _validate(**changes: Any) -> ModellingTimeseriesParams:
 
 def test_shipped_file_is_valid_and_matches_the_defaults_that_matter() -> None:
     params = ModellingTimeseriesParams.model_validate(_shipped())
-    assert params.models == ["arima", "ets", "lightgbm", "naive", "seasonal_naive", "drift"]
+    assert params.models == ["arima", "ets", "naive", "seasonal_naive", "drift"]
+    assert params.models == ModellingTimeseriesParams().models
     assert params.selection_metric == "mase"
     assert params.horizon <= params.backtest.horizon
     assert params.arima.transform.method == "log"
@@ -96,7 +97,10 @@ def test_unknown_keys_and_impossible_values_are_refused(changes: dict, fragments
             {"arima__transform__boxcox_lambda": 0.3},
             "boxcox_lambda 0.3 is set but no series uses method boxcox",
         ),
-        ({"horizon": 24}, "horizon (24) is greater than the backtest horizon (12)"),
+        (
+            {"horizon": 24, "models": ["arima", "lightgbm"]},
+            "horizon (24) is greater than the backtest horizon (12)",
+        ),
         ({"lightgbm__lags": [], "lightgbm__seasonal_lags": []}, "the model needs a lag"),
         ({"lightgbm__lags": [1, 1]}, "lags lists a value twice"),
     ],

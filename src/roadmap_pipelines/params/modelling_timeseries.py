@@ -298,7 +298,7 @@ class ModellingTimeseriesParams(StrictModel):
 
     models: list[ModelName] = Field(
         default_factory=lambda: list[ModelName](
-            ["arima", "ets", "lightgbm", "naive", "seasonal_naive", "drift"]
+            ["arima", "ets", "naive", "seasonal_naive", "drift"]
         ),
         min_length=1,
     )

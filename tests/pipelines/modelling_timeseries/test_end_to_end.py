@@ -46,7 +46,7 @@ CONTRACT = {
         "upper_95",
     ],
 }  # fmt: skip
-MODELS = ["arima", "combination", "drift", "ets", "lightgbm", "naive", "seasonal_naive"]
+MODELS = ["arima", "combination", "drift", "ets", "naive", "seasonal_naive"]
 QUARTERLY = {"johnson_johnson_eps", "uk_gas"}  # frequencies.QS: horizon 8
 
 
