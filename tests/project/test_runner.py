@@ -233,3 +233,43 @@ def _killed(frame: pd.DataFrame) -> pd.DataFrame:
 def test_a_group_process_killed_outright_fails_the_run_with_its_signal(tmp_path: Path) -> None:
     with pytest.raises(RuntimeError, match=r"group right ended without a result \(exit code -9"):
         GroupRunner(max_workers=2).run(_two_tasks_and_a_report(_killed), _catalog(tmp_path))
+
+
+_KILLED_RUN_SCRIPT = """
+import os, time
+from kedro.io import DataCatalog, MemoryDataset
+from kedro.pipeline import Node, Pipeline
+from roadmap_pipelines.project.runner import GroupRunner
+
+def wait(value):
+    print("group", os.getpid(), flush=True)
+    time.sleep(60)
+    return value
+
+pipeline = Pipeline([Node(wait, "a", "a_out", name="left"), Node(wait, "b", "b_out", name="right")])
+catalog = DataCatalog({"a": MemoryDataset(1), "b": MemoryDataset(2)})
+GroupRunner(max_workers=2).run(pipeline, catalog)
+"""
+
+
+def test_group_processes_end_when_their_run_is_killed_outright() -> None:
+    import subprocess
+    import sys
+
+    import psutil
+
+    run = subprocess.Popen(
+        [sys.executable, "-c", _KILLED_RUN_SCRIPT], stdout=subprocess.PIPE, text=True
+    )
+    groups: list[int] = []
+    while len(groups) < 2:  # Kedro's log lines come through stdout too
+        line = run.stdout.readline()
+        assert line, "the run ended before both groups started"
+        if line.startswith("group "):
+            groups.append(int(line.split()[1]))
+    assert run.pid not in groups  # each group runs in a process of its own
+
+    run.kill()
+    run.wait()
+    _, alive = psutil.wait_procs([psutil.Process(pid) for pid in groups], timeout=10)
+    assert not alive, f"group processes {[p.pid for p in alive]} outlived the killed run"

@@ -42,14 +42,14 @@ from kedro.io import MemoryDataset
 from kedro.pipeline import Pipeline
 from kedro.runner import SequentialRunner
 
+from roadmap_pipelines.ml.workers import exit_with_parent
+
 if TYPE_CHECKING:
     from kedro.io import CatalogProtocol
     from kedro.pipeline.node import Node
     from pluggy import PluginManager
 
 logger = logging.getLogger(__name__)
-
-_PR_SET_PDEATHSIG = 1
 
 
 @dataclass
@@ -273,7 +273,7 @@ def _child(schedule: _Schedule, group: NodeGroup, shared: list[str], send: Conne
     # die with it if it is killed outright
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    _die_with_parent()
+    exit_with_parent()
     try:
         schedule.runner.run_in_process(
             Pipeline(group.nodes), schedule.catalog, schedule.hook_manager, schedule.run_id
@@ -286,14 +286,6 @@ def _child(schedule: _Schedule, group: NodeGroup, shared: list[str], send: Conne
         send.close()
         for handler in logging.getLogger().handlers:
             handler.flush()
-
-
-def _die_with_parent() -> None:
-    """Ask Linux to kill this process when the run's process dies (no-op elsewhere)."""
-    with contextlib.suppress(OSError, AttributeError):
-        import ctypes
-
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def _kill_tree(pid: int | None) -> None:
