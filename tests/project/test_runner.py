@@ -252,19 +252,29 @@ GroupRunner(max_workers=2).run(pipeline, catalog)
 """
 
 
-def test_group_processes_end_when_their_run_is_killed_outright() -> None:
+def test_group_processes_end_when_their_run_is_killed_outright(tmp_path: Path) -> None:
     import subprocess
     import sys
 
     import psutil
 
-    run = subprocess.Popen(
-        [sys.executable, "-c", _KILLED_RUN_SCRIPT], stdout=subprocess.PIPE, text=True
-    )
+    errors = tmp_path / "stderr.txt"
+    with errors.open("w") as stderr:
+        run = subprocess.Popen(
+            [sys.executable, "-c", _KILLED_RUN_SCRIPT],
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+        )
     groups: list[int] = []
     while len(groups) < 2:  # Kedro's log lines come through stdout too
         line = run.stdout.readline()
-        assert line, "the run ended before both groups started"
+        if not line:
+            run.wait()
+            pytest.fail(
+                f"the run ended (exit code {run.returncode}) before both groups started; "
+                f"its stderr:\n{errors.read_text()}"
+            )
         if line.startswith("group "):
             groups.append(int(line.split()[1]))
     assert run.pid not in groups  # each group runs in a process of its own
